@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.one_segment import OneSegment
+
+
+T = TypeVar("T", bound="SegmentsListResponse200")
+
+
+@_attrs_define
+class SegmentsListResponse200:
+    """
+    Attributes:
+        segments (list[OneSegment] | Unset): An array of objects describing each segment
+        count (int | Unset): Number of objects in this page. Unreliable: Batch's own docs disagree on its meaning and
+            sibling endpoints send it on the first page only.
+        has_more (bool | Unset): Whether or not there are more elements available after this set. If `false`, this set
+            comprises the end of the list.
+        next_from (str | Unset): A cursor for use in pagination. If has_more is `true`, you can pass the value of
+            `next_from` to a subsequent call to fetch the next page of resutls.
+    """
+
+    segments: list[OneSegment] | Unset = UNSET
+    count: int | Unset = UNSET
+    has_more: bool | Unset = UNSET
+    next_from: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        segments: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.segments, Unset):
+            segments = []
+            for segments_item_data in self.segments:
+                segments_item = segments_item_data.to_dict()
+                segments.append(segments_item)
+
+        count = self.count
+
+        has_more = self.has_more
+
+        next_from = self.next_from
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if segments is not UNSET:
+            field_dict["segments"] = segments
+        if count is not UNSET:
+            field_dict["count"] = count
+        if has_more is not UNSET:
+            field_dict["has_more"] = has_more
+        if next_from is not UNSET:
+            field_dict["next_from"] = next_from
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.one_segment import OneSegment
+
+        d = dict(src_dict)
+        _segments = d.pop("segments", UNSET)
+        segments: list[OneSegment] | Unset = UNSET
+        if _segments is not UNSET:
+            segments = []
+            for segments_item_data in _segments:
+                segments_item = OneSegment.from_dict(segments_item_data)
+
+                segments.append(segments_item)
+
+        count = d.pop("count", UNSET)
+
+        has_more = d.pop("has_more", UNSET)
+
+        next_from = d.pop("next_from", UNSET)
+
+        segments_list_response_200 = cls(
+            segments=segments,
+            count=count,
+            has_more=has_more,
+            next_from=next_from,
+        )
+
+        segments_list_response_200.additional_properties = d
+        return segments_list_response_200
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

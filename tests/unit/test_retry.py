@@ -1,0 +1,79 @@
+"""The retry decisions: pure functions, no clock, no sockets."""
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from batch_rest._retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after, retry_delay
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("0", 0.0), ("7", 7.0), (" 12 ", 12.0), ("1.5", 1.5), ("3600", 3600.0)],
+)
+def test_retry_after_in_delta_seconds(header, seconds):
+    assert parse_retry_after(header, now=NOW) == seconds
+
+
+def test_retry_after_as_http_date():
+    header = format_datetime(NOW + timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after(header, now=NOW) == pytest.approx(30.0)
+
+
+def test_retry_after_date_in_the_past_means_now():
+    header = format_datetime(NOW - timedelta(minutes=5), usegmt=True)
+    assert parse_retry_after(header, now=NOW) == 0.0
+
+
+@pytest.mark.parametrize("header", [None, "", "soon", "-5", "nan", "inf", "1e400", "Mon, 99 Foo 2026", "0x10"])
+def test_unusable_retry_after_is_ignored(header):
+    assert parse_retry_after(header, now=NOW) is None
+
+
+POLICY = RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0, max_retry_after=60.0)
+
+
+@pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES))
+def test_retryable_statuses_are_retried(status):
+    assert retry_delay(POLICY, retries_done=0, status=status, retry_after=None, jitter=0.0) == 0.5
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 418, 501, 505, 520, 302])
+def test_other_statuses_are_not_retried(status):
+    assert retry_delay(POLICY, retries_done=0, status=status, retry_after=None, jitter=0.0) is None
+
+
+def test_connection_failures_are_retried():
+    assert retry_delay(POLICY, retries_done=0, status=None, retry_after=None, jitter=0.0) == 0.5
+
+
+def test_backoff_doubles_up_to_the_cap_and_jitter_only_shortens_it():
+    delays = [
+        retry_delay(RetryPolicy(max_retries=10), retries_done=n, status=503, retry_after=None, jitter=0.0)
+        for n in range(7)
+    ]
+    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    jittered = retry_delay(POLICY, retries_done=2, status=503, retry_after=None, jitter=0.999)
+    assert 0.75 * 2.0 <= jittered < 2.0
+
+
+def test_gives_up_after_max_retries():
+    assert retry_delay(POLICY, retries_done=2, status=500, retry_after=None, jitter=0.0) == 2.0
+    assert retry_delay(POLICY, retries_done=3, status=500, retry_after=None, jitter=0.0) is None
+    assert retry_delay(RetryPolicy(max_retries=0), retries_done=0, status=None, retry_after=None, jitter=0) is None
+
+
+def test_retry_after_is_honoured_exactly_without_jitter():
+    assert retry_delay(POLICY, retries_done=0, status=429, retry_after=7.0, jitter=0.9) == 7.0
+    assert retry_delay(POLICY, retries_done=1, status=503, retry_after=60.0, jitter=0.9) == 60.0
+
+
+def test_retry_after_beyond_the_cap_gives_up_at_once():
+    assert retry_delay(POLICY, retries_done=0, status=429, retry_after=60.5, jitter=0.0) is None
+
+
+def test_retry_after_does_not_make_a_client_error_retryable():
+    assert retry_delay(POLICY, retries_done=0, status=400, retry_after=1.0, jitter=0.0) is None

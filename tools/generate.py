@@ -1,0 +1,148 @@
+"""Regenerate `generated/batch_rest_generated` from the vendored OpenAPI document.
+
+    upstream document  --(RFC 6902 patch)-->  patched document  --(openapi-python-client)-->  package
+
+Run through `make generate` / `make check-generated`, which provide the pinned toolchain
+(requirements/tools.txt). The output must be byte-identical wherever it runs, so: a fresh temporary folder
+every time, ruff run `--isolated`, and nothing else from the machine leaking in.
+
+openapi-python-client ignores the document's `servers` and `info.version`; this script records them in
+`batch_rest_generated/_server.py` so that the wrapper's default base URL follows a regenerated document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+
+ROOT = Path(__file__).resolve().parent.parent
+UPSTREAM = ROOT / "openapi" / "batch-api.upstream.json"
+PATCH = ROOT / "openapi" / "batch-api.patch.json"
+CONFIG = ROOT / "generator-config.yaml"
+PACKAGE = "batch_rest_generated"
+TARGET = ROOT / "generated" / PACKAGE
+
+SERVER_MODULE = '''\
+"""The document's `servers` and `info.version`, which openapi-python-client does not carry over.
+
+Written by tools/generate.py; do not edit.
+"""
+
+SERVER_URL_TEMPLATE = {url}
+SERVER_VARIABLES = {variables}
+DOCUMENT_VERSION = {version}
+'''
+
+
+def patched_document(upstream: Path = UPSTREAM, patch: Path = PATCH) -> dict[str, Any]:
+    document = json.loads(upstream.read_text(encoding="utf-8"))
+    operations = json.loads(patch.read_text(encoding="utf-8"))
+    try:
+        return jsonpatch.apply_patch(document, operations)  # type: ignore[no-any-return]
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise SystemExit(
+            f"{patch.name} no longer applies to {upstream.name}: {exc}\n"
+            "The upstream document changed shape; update the patch (see openapi/README.md)."
+        ) from None
+
+
+def _server_module(document: dict[str, Any]) -> str:
+    server = (document.get("servers") or [{"url": "/"}])[0]
+    variables = {name: spec.get("default", "") for name, spec in server.get("variables", {}).items()}
+    return SERVER_MODULE.format(
+        url=json.dumps(server["url"]), variables=json.dumps(variables), version=json.dumps(document["info"]["version"])
+    )
+
+
+def generate(document: dict[str, Any], target: Path) -> None:
+    """Write the package for `document` to `target`, replacing whatever was there."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "RUFF_NO_CACHE": "true"}
+    with tempfile.TemporaryDirectory(prefix="batch-generate-") as scratch:
+        spec = Path(scratch) / "openapi.json"
+        spec.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        out = Path(scratch) / PACKAGE
+        command = [
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(spec),
+            "--config",
+            str(CONFIG),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out),
+            "--fail-on-warning",
+        ]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout + result.stderr)
+            raise SystemExit(f"openapi-python-client failed (exit {result.returncode})")
+        (out / "_server.py").write_text(_server_module(document), encoding="utf-8")
+        (out / "py.typed").write_text("", encoding="utf-8")
+        for cache in [*out.rglob("__pycache__"), *out.rglob(".ruff_cache")]:
+            shutil.rmtree(cache)
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(out, target)
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def drift(expected: Path, actual: Path) -> str:
+    """A unified diff from the committed package (`actual`) to a fresh generation (`expected`)."""
+    want, have = _tree(expected), _tree(actual)
+    chunks = []
+    for name in sorted(want.keys() | have.keys()):
+        if want.get(name) != have.get(name):
+            chunks.extend(
+                difflib.unified_diff(
+                    have.get(name, "").splitlines(keepends=True),
+                    want.get(name, "").splitlines(keepends=True),
+                    fromfile=f"committed/{name}" if name in have else "/dev/null",
+                    tofile=f"regenerated/{name}" if name in want else "/dev/null",
+                )
+            )
+    return "".join(chunks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--upstream", type=Path, default=UPSTREAM)
+    parser.add_argument("--patch", type=Path, default=PATCH)
+    parser.add_argument("--output", type=Path, default=TARGET, help="package folder to (re)write")
+    parser.add_argument("--check", action="store_true", help="regenerate aside and fail if --output differs")
+    args = parser.parse_args()
+    document = patched_document(args.upstream, args.patch)
+    if not args.check:
+        generate(document, args.output)
+        print(f"generated {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="batch-check-") as scratch:
+        fresh = Path(scratch) / PACKAGE
+        generate(document, fresh)
+        diff = drift(fresh, args.output)
+    if diff:
+        sys.stdout.write(diff)
+        print(f"\n{args.output} differs from what `make generate` writes (diff above). Run `make generate`.")
+        return 1
+    print(f"{args.output.name}: no drift")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

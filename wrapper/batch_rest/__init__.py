@@ -1,0 +1,93 @@
+"""Python client for Batch's REST API.
+
+    import batch_rest
+    with batch_rest.BatchClient() as client:          # keys from $BATCH_REST_API_KEY / $BATCH_PROJECT_KEY
+        for segment in client.segments.list():
+            print(segment.code, segment.created_at)
+
+Imports are lazy (PEP 562), so that `batch-rest --help` and `import batch_rest.testing` stay fast: httpx,
+attrs and the generated package load on first use of a name below.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._client import (
+        AsyncBatchClient,
+        AsyncListResource,
+        AsyncPager,
+        BatchClient,
+        ListResource,
+        Pager,
+        __version__,
+    )
+    from ._paging import Page
+    from ._retry import RetryPolicy
+    from ._seam import Segment
+    from .errors import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        BatchConnectionError,
+        BatchError,
+        BatchTimeoutError,
+        ConfigurationError,
+        MalformedResponseError,
+        NotFoundError,
+        PaginationError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        ServiceUnavailableError,
+        UnexpectedStatusError,
+    )
+
+__all__ = [
+    "APIError",
+    "AsyncBatchClient",
+    "AsyncListResource",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchClient",
+    "BatchConnectionError",
+    "BatchError",
+    "BatchTimeoutError",
+    "ConfigurationError",
+    "ListResource",
+    "MalformedResponseError",
+    "NotFoundError",
+    "Page",
+    "Pager",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "Segment",
+    "ServerError",
+    "ServiceUnavailableError",
+    "UnexpectedStatusError",
+    "__version__",
+]
+
+_MODULE_OF = {
+    "._client": ("AsyncBatchClient", "AsyncListResource", "AsyncPager", "BatchClient", "ListResource", "Pager"),
+    "._paging": ("Page",),
+    "._retry": ("RetryPolicy",),
+    "._seam": ("Segment",),
+    ".errors": tuple(name for name in __all__ if name.endswith("Error")),
+}
+_WHERE = {name: module for module, names in _MODULE_OF.items() for name in names} | {"__version__": "._client"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,61 @@
+"""Whether to retry a failed attempt, and how long to wait first.
+
+Pure functions over plain data: the sync and async clients ask the same questions here and only differ in
+how they sleep. Every list call is an idempotent GET, so any connection failure is safe to retry.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from attrs import frozen
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@frozen
+class RetryPolicy:
+    max_retries: int = 3
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+    # Batch documents no Retry-After; a server asking for longer than this is better reported than waited on.
+    max_retry_after: float = 60.0
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None when absent or unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def retry_delay(
+    policy: RetryPolicy, *, retries_done: int, status: int | None, retry_after: float | None, jitter: float
+) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up and raise.
+
+    `status` is None when no response arrived (connection error, timeout). `jitter` is in [0, 1): it shortens
+    the exponential backoff by up to a quarter so that many clients do not retry in lockstep. A Retry-After
+    the server sent is honoured as is, unless it is longer than the policy allows.
+    """
+    if retries_done >= policy.max_retries:
+        return None
+    if status is not None and status not in RETRYABLE_STATUSES:
+        return None
+    if retry_after is not None:
+        return retry_after if retry_after <= policy.max_retry_after else None
+    backoff: float = min(policy.initial_backoff * 2**retries_done, policy.max_backoff)
+    return backoff * (1 - 0.25 * jitter)
