@@ -23,7 +23,6 @@ if TYPE_CHECKING:
         __version__,
     )
     from ._paging import Page
-    from ._retry import RetryPolicy
     from ._seam import Segment
     from .errors import (
         APIError,
@@ -63,7 +62,6 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
-    "RetryPolicy",
     "Segment",
     "ServerError",
     "ServiceUnavailableError",
@@ -74,7 +72,6 @@ __all__ = [
 _MODULE_OF = {
     "._client": ("AsyncBatchClient", "AsyncListResource", "AsyncPager", "BatchClient", "ListResource", "Pager"),
     "._paging": ("Page",),
-    "._retry": ("RetryPolicy",),
     "._seam": ("Segment",),
     ".errors": tuple(name for name in __all__ if name.endswith("Error")),
 }

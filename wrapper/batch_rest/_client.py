@@ -64,18 +64,25 @@ class _ClientBase:
     segments = endpoint[Segment]("segments_list")
 
     _http: httpx.Client | httpx.AsyncClient
+    _http_class: type[httpx.Client] | type[httpx.AsyncClient]
+    _resource_class: type[ListResource[Any]] | type[AsyncListResource[Any]]
 
     def __init__(
         self,
-        api_key: str | None,
-        project_key: str | None,
+        api_key: str | None = None,
+        project_key: str | None = None,
         *,
-        api_version: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout,
-        max_retries: int,
-        allow_insecure_http: bool,
+        api_version: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 3,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        if http_client is not None and not isinstance(http_client, self._http_class):
+            raise TypeError(
+                f"http_client must be an httpx.{self._http_class.__name__}, not {type(http_client).__name__}"
+            )
         _config.configure_logging_from_env()
         self._settings = _config.resolve(
             api_key=api_key,
@@ -98,6 +105,8 @@ class _ClientBase:
         )
         self._random: Callable[[], float] = random.random
         self._resources: dict[str, Any] = {}
+        self._owns_http = http_client is None
+        self._http = http_client or self._http_class(timeout=self._settings.timeout)
 
     @property
     def base_url(self) -> str:
@@ -114,13 +123,10 @@ class _ClientBase:
             f"timeout={s.timeout.read}, max_retries={s.max_retries})"
         )
 
-    def _new_resource(self, operation: _seam.ListOperation) -> Any:
-        raise NotImplementedError
-
     def resource(self, operation: str) -> Any:
         """The list resource for any generated list operation, by module name (e.g. "audiences_list")."""
         if operation not in self._resources:
-            self._resources[operation] = self._new_resource(_seam.list_operation(operation))
+            self._resources[operation] = self._resource_class(self, _seam.list_operation(operation))
         return self._resources[operation]
 
     def _page_plan(
@@ -180,22 +186,9 @@ def _path(request: httpx.Request) -> str:
 
 def _log_attempt(request: httpx.Request, status: int | str, elapsed_ms: float, attempt: int) -> None:
     if logger.isEnabledFor(logging.DEBUG):
-        path = _path(request)
-        logger.debug(
-            "%s %s -> %s in %.1f ms (attempt %d)",
-            request.method,
-            path,
-            status,
-            elapsed_ms,
-            attempt,
-            extra={
-                "method": request.method,
-                "path": path,
-                "status": status,
-                "elapsed_ms": elapsed_ms,
-                "attempt": attempt,
-            },
-        )
+        fields = {"method": request.method, "path": _path(request), "status": status, "attempt": attempt}
+        message = "%(method)s %(path)s -> %(status)s in %(elapsed_ms).1f ms (attempt %(attempt)d)"
+        logger.debug(message, {**fields, "elapsed_ms": elapsed_ms}, extra={**fields, "elapsed_ms": elapsed_ms})
 
 
 def _checked(
@@ -338,43 +331,18 @@ class BatchClient(_ClientBase):
 
     api_key / project_key default to $BATCH_REST_API_KEY / $BATCH_PROJECT_KEY; api_version to $BATCH_API_VERSION
     or the API description's default; base_url to $BATCH_BASE_URL or https://api.batch.com/{api_version}.
+    timeout: seconds (or an httpx.Timeout) for every request; max_retries: retries of a failed page request.
     http_client: your own httpx.Client (proxies, mTLS, transports); the client then leaves closing it to you.
+    allow_insecure_http: permit a plain http:// base URL that is not loopback (the key would travel unencrypted).
     """
 
     _http: httpx.Client
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        project_key: str | None = None,
-        *,
-        api_version: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 3,
-        http_client: httpx.Client | None = None,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
-        super().__init__(
-            api_key,
-            project_key,
-            api_version=api_version,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure_http=allow_insecure_http,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._settings.timeout)
-        self._sleep: Callable[[float], None] = time.sleep
+    _http_class = httpx.Client
+    _resource_class = ListResource
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def resource(self, operation: str) -> ListResource[Any]:
         return super().resource(operation)  # type: ignore[no-any-return]
-
-    def _new_resource(self, operation: _seam.ListOperation) -> ListResource[Any]:
-        return ListResource(self, operation)
 
     def _run(self, plan: Plan[R]) -> R:
         outcome: Outcome = None
@@ -404,44 +372,21 @@ class BatchClient(_ClientBase):
 
 
 class AsyncBatchClient(_ClientBase):
-    """Asynchronous twin of BatchClient (asyncio). Use `async with`, or await aclose()."""
+    """Asynchronous twin of BatchClient (asyncio), with the same arguments; `http_client` is an httpx.AsyncClient.
+    Use `async with`, or await aclose()."""
 
     _http: httpx.AsyncClient
+    _http_class = httpx.AsyncClient
+    _resource_class = AsyncListResource
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        project_key: str | None = None,
-        *,
-        api_version: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 3,
-        http_client: httpx.AsyncClient | None = None,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
-        super().__init__(
-            api_key,
-            project_key,
-            api_version=api_version,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure_http=allow_insecure_http,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._settings.timeout)
+    @staticmethod
+    async def _sleep(seconds: float) -> None:
         import asyncio  # noqa: PLC0415 - 30 ms of import that sync-only users and the CLI's --help never need
 
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        await asyncio.sleep(seconds)
 
     def resource(self, operation: str) -> AsyncListResource[Any]:
         return super().resource(operation)  # type: ignore[no-any-return]
-
-    def _new_resource(self, operation: _seam.ListOperation) -> AsyncListResource[Any]:
-        return AsyncListResource(self, operation)
 
     async def _run(self, plan: Plan[R]) -> R:
         outcome: Outcome = None
