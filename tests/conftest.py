@@ -6,10 +6,15 @@ import the package from a folder instead, so the plugin is loaded here in that c
 """
 
 import importlib.metadata
+import importlib.util
 
 from hypothesis import settings
 
-if not any(ep.name == "batch_rest" for ep in importlib.metadata.entry_points(group="pytest11")):
+# Where the package is not importable at all (tests/packaging only drives builds and virtualenvs in subprocesses),
+# there is no plugin to load.
+if importlib.util.find_spec("batch_rest") is not None and not any(
+    ep.name == "batch_rest" for ep in importlib.metadata.entry_points(group="pytest11")
+):
     pytest_plugins = ["batch_rest.testing.pytest_plugin"]
 
 # No example database on disk: CI starts from a clean clone, and nothing should be left in the work tree.

@@ -1,0 +1,662 @@
+"""The fake Batch server over real loopback sockets, with http.client and httpx (no batch_rest client)."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from batch_rest.testing import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RecordedRequest
+
+pytestmark = pytest.mark.timeout(30)
+
+AUTH = {"Authorization": f"Bearer {DEMO_API_KEY}", "X-Batch-Project": DEMO_PROJECT_KEY}
+RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+# verify=False on every httpx client here: the requests are plain http to loopback, and it spares loading the
+# CA bundle, which costs 30-80 ms per client.
+
+
+def get(url: str, **kwargs: Any) -> httpx.Response:
+    return httpx.get(url, verify=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[FakeBatchServer]:
+    with FakeBatchServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(shared: FakeBatchServer) -> FakeBatchServer:
+    """The module's server (250 segments, seed 0), with an empty log and no fault pending."""
+    shared.clear_requests()
+    shared.clear_faults()
+    return shared
+
+
+@pytest.fixture
+def api(server: FakeBatchServer) -> Iterator[httpx.Client]:
+    with httpx.Client(verify=False, base_url=server.url, headers=AUTH, timeout=5) as client:
+        yield client
+
+
+OPENED: list[http.client.HTTPConnection] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
+def connect(server: FakeBatchServer) -> http.client.HTTPConnection:
+    """An http.client connection to the server, closed after the test; it sends what it is given verbatim."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    OPENED.append(connection)
+    return connection
+
+
+def raw_get(server: FakeBatchServer, target: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    """GET `target` verbatim (no encoding of any kind) on a new connection; the caller reads the response."""
+    connection = connect(server)
+    connection.request("GET", target, headers=AUTH if headers is None else headers)
+    return connection.getresponse()
+
+
+def path(server: FakeBatchServer) -> str:
+    return f"/{server.api_version}/segments/list"
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error_code", "error_message"}
+    assert all(isinstance(v, str) and v for v in body.values())
+    return body  # type: ignore[no-any-return]
+
+
+# -- addresses and life cycle --------------------------------------------------------------------------------
+
+
+def test_url_and_keys() -> None:
+    server = FakeBatchServer(api_version="2.9")
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = server.url
+    with server:
+        assert server.port > 0
+        assert server.url == f"http://127.0.0.1:{server.port}/2.9"
+        assert (server.api_key, server.project_key) == (DEMO_API_KEY, DEMO_PROJECT_KEY)
+        assert "demo" in DEMO_API_KEY
+        assert "demo" in DEMO_PROJECT_KEY
+        assert str(server.port) in repr(server)
+
+
+def test_stop_is_prompt_with_idle_keep_alive_connections_and_leaves_no_thread() -> None:
+    threads_before = set(threading.enumerate())
+    server = FakeBatchServer().start()
+    connections = [connect(server) for _ in range(4)]
+    for connection in connections:
+        connection.request("GET", path(server), headers=AUTH)
+        connection.getresponse().read()  # the connection stays open, its handler thread waits in recv()
+    server.inject(Fault.slow(30))
+    slow = connect(server)
+    slow.request("GET", path(server), headers=AUTH)
+    time.sleep(0.1)  # let the slow request arrive and start waiting
+    started = time.perf_counter()
+    server.stop()
+    assert time.perf_counter() - started < 1.0
+    assert set(threading.enumerate()) <= threads_before
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        slow.getresponse()
+    for connection in connections:  # their server side is closed: a new request on them fails
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            connection.request("GET", path(server), headers=AUTH)
+            connection.getresponse()
+        connection.close()
+    server.stop()  # idempotent
+
+
+def test_serve_forever_returns_when_stopped_from_another_thread() -> None:
+    server = FakeBatchServer()
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            server.port  # noqa: B018 - raises until started
+            break
+        except RuntimeError:
+            time.sleep(0.01)
+    assert get(server.url + "/segments/list", headers=AUTH).status_code == 200
+    server.stop()
+    thread.join(timeout=3)
+    assert not thread.is_alive()
+
+
+def test_serve_forever_stops_on_ctrl_c() -> None:
+    code = (
+        "from batch_rest.testing import FakeBatchServer\n"
+        "server = FakeBatchServer(segments=3)\n"
+        "server.start()\n"
+        "print(server.url, flush=True)\n"
+        "server.serve_forever()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert get(url + "/segments/list", headers=AUTH).json()["count"] == 3
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert "KeyboardInterrupt" in stderr
+    assert process.returncode != 0
+    with pytest.raises(httpx.ConnectError):
+        get(url + "/segments/list", headers=AUTH)
+
+
+def test_keep_alive_and_connection_count() -> None:
+    with FakeBatchServer() as server:
+        assert server.connections_opened == 0
+        connection = connect(server)
+        for _ in range(5):
+            connection.request("GET", path(server) + "?limit=3", headers=AUTH)
+            response = connection.getresponse()
+            assert response.status == 200
+            assert response.version == 11
+            assert response.getheader("Connection") is None
+            response.read()
+        assert server.connections_opened == 1
+        connection.close()
+        raw_get(server, path(server)).read()
+        assert server.connections_opened == 2
+
+
+def test_responses_do_not_stall_on_keep_alive_connections() -> None:
+    # Headers and body in two sends, with Nagle on, cost ~40 ms per response on Linux loopback.
+    with (
+        FakeBatchServer(segments=3000) as server,
+        httpx.Client(verify=False, headers=AUTH, timeout=5) as client,
+    ):
+        cursor, durations = None, []
+        for _ in range(30):
+            started = time.perf_counter()
+            page = client.get(server.url + "/segments/list", params={"limit": 100, "from": cursor} if cursor
+                              else {"limit": 100}).json()  # fmt: skip
+            durations.append(time.perf_counter() - started)
+            cursor = page.get("next_from")
+        assert sorted(durations)[len(durations) // 2] < 0.015, durations
+        assert server.connections_opened == 1
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_first_page_defaults(api: httpx.Client, server: FakeBatchServer) -> None:
+    response = api.get("/segments/list")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["content-length"]) == len(response.content)
+    body = response.json()
+    assert list(body) == ["segments", "count", "has_more", "next_from"]
+    assert len(body["segments"]) == 10
+    assert body["count"] == 250
+    assert body["has_more"] is True
+    assert body["next_from"] == server.cursor(10)
+    assert body["segments"] == [server.segment(i) for i in range(10)]
+
+
+def test_walking_every_page_serves_each_segment_once_in_order(api: httpx.Client, server: FakeBatchServer) -> None:
+    seen, pages, cursor = [], [], None
+    while True:
+        body = api.get("/segments/list", params={"limit": 7, **({"from": cursor} if cursor else {})}).json()
+        pages.append(body)
+        seen += body["segments"]
+        if not body["has_more"]:
+            break
+        cursor = body["next_from"]
+    assert seen == [server.segment(i) for i in range(250)]
+    assert len(pages) == 36
+    assert "count" in pages[0]
+    assert all("count" not in page for page in pages[1:])
+    assert "next_from" not in pages[-1]
+    assert len(pages[-1]["segments"]) == 250 % 7
+    sent_cursors = [r.query.get("from", [None])[0] for r in server.requests]
+    assert sent_cursors == [None] + [p["next_from"] for p in pages[:-1]]
+
+
+@pytest.mark.parametrize(("segments", "limit", "sizes"), [(0, 10, [0]), (10, 10, [10]), (11, 10, [10, 1]),
+                                                          (1, 100, [1]), (200, 100, [100, 100])])  # fmt: skip
+def test_page_boundaries(segments: int, limit: int, sizes: list[int]) -> None:
+    with (
+        FakeBatchServer(segments) as server,
+        httpx.Client(verify=False, base_url=server.url, headers=AUTH) as client,
+    ):
+        body = client.get("/segments/list", params={"limit": limit}).json()
+        assert body["count"] == segments
+        got = [len(body["segments"])]
+        while body["has_more"]:
+            body = client.get("/segments/list", params={"limit": limit, "from": body["next_from"]}).json()
+            got.append(len(body["segments"]))
+        assert got == sizes
+        assert "next_from" not in body
+
+
+def test_segment_fields() -> None:
+    with FakeBatchServer(segments=5000, seed=3) as server:
+        segments = [server.segment(i) for i in range(5000)]
+    assert all(set(s) == {"code", "display_name", "created_at", "updated_at"} for s in segments)
+    assert all(isinstance(value, str) and value for s in segments for value in s.values())
+    assert len({s["code"] for s in segments}) == 5000
+    for s in segments:
+        assert RFC3339_UTC.fullmatch(s["created_at"]), s
+        assert RFC3339_UTC.fullmatch(s["updated_at"]), s
+        assert s["updated_at"] >= s["created_at"]
+    created = [datetime.fromisoformat(s["created_at"]) for s in segments]
+    assert all(c.tzinfo == UTC for c in created)
+    assert created == sorted(created)
+
+
+def test_cursor_is_base64_of_code_at_created_at(server: FakeBatchServer) -> None:
+    for index in (0, 1, 99, 249):
+        segment = server.segment(index)
+        assert base64.b64decode(server.cursor(index), validate=True).decode() == (
+            f"{segment['code']}@{segment['created_at']}"
+        )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 12345])
+def test_cursors_contain_plus_slash_and_equals(seed: int) -> None:
+    server = FakeBatchServer(segments=1000, seed=seed)
+    cursors = [server.cursor(i) for i in range(1000)]
+    for char in "+/=":
+        assert any(char in c for c in cursors), char
+    assert len(set(cursors)) == 1000
+
+
+def test_data_is_a_pure_function_of_seed_and_index() -> None:
+    a, b, c = FakeBatchServer(300, seed=5), FakeBatchServer(300, seed=5), FakeBatchServer(300, seed=6)
+    assert [a.segment(i) for i in range(300)] == [b.segment(i) for i in range(300)]
+    assert [a.cursor(i) for i in range(300)] == [b.cursor(i) for i in range(300)]
+    differing = sum(a.segment(i) != c.segment(i) for i in range(300))
+    assert differing == 300
+    assert FakeBatchServer(10**9, seed=5).segment(299) == a.segment(299)  # independent of the data set's size
+    with pytest.raises(IndexError):
+        a.segment(300)
+    with pytest.raises(IndexError):
+        a.segment(-1)
+
+
+def test_a_million_segments_cost_no_memory() -> None:
+    tracemalloc.start()
+    try:
+        with (
+            FakeBatchServer(1_000_000) as server,
+            httpx.Client(verify=False, base_url=server.url, headers=AUTH) as c,
+        ):
+            last = c.get("/segments/list", params={"limit": 100, "from": server.cursor(999_950)}).json()
+            first = c.get("/segments/list").json()
+            _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert first["count"] == 1_000_000
+    assert len(last["segments"]) == 50
+    assert last["has_more"] is False
+    assert last["segments"][-1]["code"].endswith("-999999")
+    assert peak < 5_000_000  # httpx and the threads; a million segments would be hundreds of MB
+
+
+def test_unknown_query_parameters_and_other_api_versions_are_accepted(server: FakeBatchServer) -> None:
+    response = raw_get(server, "/2.9/segments/list?limit=2&whatever=1")
+    assert response.status == 200
+    assert len(json.loads(response.read())["segments"]) == 2
+
+
+# -- errors --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Batch-Project": DEMO_PROJECT_KEY},
+        {"Authorization": f"Bearer {DEMO_API_KEY}"},
+        {"Authorization": "Bearer wrong", "X-Batch-Project": DEMO_PROJECT_KEY},
+        {"Authorization": f"Bearer {DEMO_API_KEY}", "X-Batch-Project": "other-project"},
+        {"Authorization": DEMO_API_KEY, "X-Batch-Project": DEMO_PROJECT_KEY},
+        {"Authorization": f"Basic {DEMO_API_KEY}", "X-Batch-Project": DEMO_PROJECT_KEY},
+        {"Authorization": f"Bearer  {DEMO_API_KEY}", "X-Batch-Project": DEMO_PROJECT_KEY},
+    ],
+    ids=[
+        "none",
+        "no-authorization",
+        "no-project",
+        "wrong-key",
+        "wrong-project",
+        "no-scheme",
+        "basic",
+        "2-spaces",
+    ],
+)
+def test_bad_credentials_are_401(server: FakeBatchServer, headers: dict[str, str]) -> None:
+    with httpx.Client(verify=False, base_url=server.url) as client:
+        response = client.get("/segments/list", headers=headers, params={"limit": "not a number"})
+    assert response.status_code == 401  # before the parameters are looked at
+    assert error_of(response)["error_code"] == "AUTHENTICATION_INVALID"
+
+
+def test_bearer_scheme_is_case_insensitive(server: FakeBatchServer) -> None:
+    headers = {"Authorization": f"bearer {DEMO_API_KEY}", "X-Batch-Project": DEMO_PROJECT_KEY}
+    assert get(server.url + "/segments/list", headers=headers).status_code == 200
+
+
+def test_custom_keys() -> None:
+    with FakeBatchServer(api_key="k3y", project_key="pr0ject") as server:
+        good = {"Authorization": "Bearer k3y", "X-Batch-Project": "pr0ject"}
+        assert get(server.url + "/segments/list", headers=good).status_code == 200
+        assert get(server.url + "/segments/list", headers=AUTH).status_code == 401
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=", "limit=1.5",
+                                   "limit=%205", "limit=1e2", "limit=5&limit=6",
+                                   "limit=99999999999"])  # fmt: skip
+def test_bad_limit_is_400(server: FakeBatchServer, query: str) -> None:
+    response = raw_get(server, f"{path(server)}?{query}")
+    assert response.status == 400
+    body = json.loads(response.read())
+    assert set(body) == {"error_code", "error_message"}
+    assert "limit" in body["error_message"]
+
+
+@pytest.mark.parametrize(("limit", "size"), [("1", 1), ("100", 100), ("010", 10)])
+def test_good_limits(server: FakeBatchServer, limit: str, size: int) -> None:
+    response = raw_get(server, f"{path(server)}?limit={limit}")
+    assert response.status == 200
+    assert len(json.loads(response.read())["segments"]) == size
+
+
+def test_bad_cursors_are_400(server: FakeBatchServer) -> None:
+    good = next(c for c in map(server.cursor, range(250)) if "+" in c and c.endswith("="))
+    code, created = base64.b64decode(good).decode().rsplit("@", 1)
+    bad = [
+        "",
+        "bm9wZQ==",  # "nope"
+        "!!!",
+        good.rstrip("="),  # no padding
+        good + good,
+        base64.b64encode(f"{code}@2001-01-01T00:00:00Z".encode()).decode(),
+        base64.b64encode(f"{code.rsplit('-', 1)[0]}-999@{created}".encode()).decode(),
+        base64.b64encode(b"\xff\xfe@x").decode(),
+        "é",
+    ]
+    for cursor in bad:
+        response = get(server.url + "/segments/list", params={"from": cursor}, headers=AUTH)
+        assert response.status_code == 400, cursor
+        assert "from" in error_of(response)["error_message"]
+    # A `+` not percent-encoded is a space once the query is decoded: the cursor is unknown.
+    unencoded = raw_get(server, f"{path(server)}?from={good}")
+    assert unencoded.status == 400
+    unencoded.read()
+    assert server.requests[-1].query["from"] == [good.replace("+", " ")]
+    assert raw_get(server, f"{path(server)}?from={good.replace('+', '%2B')}").status == 200
+    two = get(server.url + "/segments/list", params=[("from", good), ("from", good)], headers=AUTH)
+    assert two.status_code == 400
+
+
+@pytest.mark.parametrize("target", ["/", "/2.11/segments", "/segments/list", "/2.11/segments/list/",
+                                    "/v2/segments/list", "/2.11/audiences/list"])  # fmt: skip
+def test_other_paths_are_404(server: FakeBatchServer, target: str) -> None:
+    response = get(f"http://127.0.0.1:{server.port}{target}", headers=AUTH)
+    assert response.status_code == 404
+    error_of(response)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW"])
+def test_other_methods_are_405(server: FakeBatchServer, method: str) -> None:
+    with httpx.Client(verify=False, base_url=server.url, headers=AUTH) as client:
+        response = client.request(method, "/segments/list", content=b'{"a body": "to skip"}')
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET"
+        error_of(response)
+        assert client.get("/segments/list").status_code == 200  # the body did not poison the connection
+
+
+def test_head_is_405_without_a_body(server: FakeBatchServer) -> None:
+    connection = connect(server)
+    connection.request("HEAD", path(server), headers=AUTH)
+    response = connection.getresponse()
+    assert response.status == 405
+    assert response.read() == b""
+    connection.request("GET", path(server), headers=AUTH)  # still in step on the same connection
+    assert connection.getresponse().status == 200
+
+
+# -- the request log -----------------------------------------------------------------------------------------
+
+
+def test_request_log(api: httpx.Client, server: FakeBatchServer) -> None:
+    cursor = server.cursor(20)
+    api.get("/segments/list", params={"limit": 5, "from": cursor}, headers={"X-Extra": "1"})
+    api.get("/nowhere")
+    (first, second) = server.requests
+    assert isinstance(first, RecordedRequest)
+    assert first.method == "GET"
+    assert first.path == path(server)
+    assert first.query == {"limit": ["5"], "from": [cursor]}
+    assert first.headers["authorization"] == "[REDACTED]"
+    assert first.headers["x-batch-project"] == DEMO_PROJECT_KEY
+    assert first.headers["x-extra"] == "1"
+    assert DEMO_API_KEY not in repr(server.requests)
+    assert first.fault is None
+    assert second.path == f"/{server.api_version}/nowhere"
+    log = server.requests
+    log.clear()  # a copy
+    assert len(server.requests) == 2
+    with pytest.raises(AttributeError):
+        first.method = "POST"  # type: ignore[misc]
+    server.clear_requests()
+    assert server.requests == []
+
+
+def test_request_log_is_thread_safe() -> None:
+    with FakeBatchServer() as server:
+
+        def hammer() -> None:
+            with httpx.Client(verify=False, headers=AUTH) as client:
+                for _ in range(25):
+                    assert client.get(server.url + "/segments/list").status_code == 200
+
+        threads = [threading.Thread(target=hammer) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(server.requests) == 200
+        assert server.connections_opened == 8
+
+
+# -- faults --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "retry_after"),
+    [
+        (Fault.rate_limit(), 429, None),
+        (Fault.rate_limit(7), 429, "7"),
+        (Fault.rate_limit("Wed, 21 Oct 2037 07:28:00 GMT"), 429, "Wed, 21 Oct 2037 07:28:00 GMT"),
+        (Fault.server_error(), 500, None),
+        (Fault.service_unavailable(), 503, None),
+    ],
+)
+def test_error_faults(api: httpx.Client, server: FakeBatchServer, fault: Fault, status: int,
+                      retry_after: str | None) -> None:  # fmt: skip
+    server.inject(fault)
+    response = api.get("/segments/list")
+    assert response.status_code == status
+    assert response.headers.get("retry-after") == retry_after
+    assert int(response.headers["content-length"]) == len(response.content)
+    error_of(response)
+    assert api.get("/segments/list").status_code == 200  # one request only, same connection
+    assert [r.fault for r in server.requests] == [fault.kind, None]
+
+
+def test_faults_apply_regardless_of_auth(server: FakeBatchServer) -> None:
+    server.inject(Fault.service_unavailable())
+    assert get(server.url + "/segments/list").status_code == 503
+    assert get(server.url + "/segments/list").status_code == 401
+
+
+def test_drop_before_response(server: FakeBatchServer) -> None:
+    server.inject(Fault.drop_before_response())
+    connection = connect(server)
+    connection.request("GET", path(server), headers=AUTH)
+    with pytest.raises(http.client.RemoteDisconnected):
+        connection.getresponse()
+    assert [r.fault for r in server.requests] == ["drop_before_response"]
+
+
+def test_drop_mid_body(server: FakeBatchServer) -> None:
+    server.inject(Fault.drop_mid_body())
+    response = raw_get(server, path(server) + "?limit=50")
+    assert response.status == 200
+    length = int(response.getheader("Content-Length") or 0)
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        response.read()
+    assert len(caught.value.partial) == length // 2
+    full = raw_get(server, path(server) + "?limit=50").read()
+    assert len(full) == length
+    assert full.startswith(caught.value.partial)
+    assert [r.fault for r in server.requests] == ["drop_mid_body", None]
+
+
+def test_slow(api: httpx.Client, server: FakeBatchServer) -> None:
+    server.inject(Fault.slow(0.3))
+    started = time.perf_counter()
+    response = api.get("/segments/list")
+    assert time.perf_counter() - started >= 0.3
+    assert response.status_code == 200
+    assert response.json()["segments"] == [server.segment(i) for i in range(10)]
+    server.inject(Fault.slow(1))
+    with pytest.raises(httpx.ReadTimeout):
+        api.get("/segments/list", timeout=0.1)
+
+
+def test_raw(server: FakeBatchServer) -> None:
+    server.inject(Fault.raw(418, {"Content-Type": "text/plain", "X-Odd": "yes"}, b"I'm a teapot"))
+    server.inject(Fault.raw(200, [("Content-Type", "application/json")], b"{not json"))
+    first = raw_get(server, path(server))
+    assert (first.status, first.getheader("X-Odd"), first.read()) == (418, "yes", b"I'm a teapot")
+    assert first.getheader("Connection") == "close"
+    second = raw_get(server, path(server))
+    assert (second.status, second.read()) == (200, b"{not json")
+    assert [r.fault for r in server.requests] == ["raw", "raw"]
+
+
+def test_raw_can_break_framing(server: FakeBatchServer) -> None:
+    server.inject(Fault.raw(200, {"Content-Length": "100"}, b"short"))
+    response = raw_get(server, path(server))
+    with pytest.raises(http.client.IncompleteRead):
+        response.read()
+
+
+def test_injected_faults_are_first_in_first_out(api: httpx.Client, server: FakeBatchServer) -> None:
+    server.inject(Fault.server_error(), times=2)
+    server.inject(Fault.rate_limit(1))
+    server.inject(Fault.service_unavailable())
+    statuses = [api.get("/segments/list").status_code for _ in range(5)]
+    assert statuses == [500, 500, 429, 503, 200]
+    assert [r.fault for r in server.requests] == ["server_error", "server_error", "rate_limit",
+                                                   "service_unavailable", None]  # fmt: skip
+
+
+def test_clear_faults(api: httpx.Client, server: FakeBatchServer) -> None:
+    server.inject(Fault.server_error(), times=3)
+    server.set_fault_rate(1.0, [Fault.rate_limit()])
+    server.clear_faults()
+    assert api.get("/segments/list").status_code == 200
+
+
+def fault_sequence(rate: float, seed: int, n: int = 60) -> list[str | None]:
+    faults = [Fault.server_error(), Fault.service_unavailable(), Fault.rate_limit(0)]
+    with FakeBatchServer() as server, httpx.Client(verify=False, base_url=server.url, headers=AUTH) as client:
+        server.set_fault_rate(rate, faults, seed=seed)
+        for _ in range(n):
+            client.get("/segments/list")
+        return [r.fault for r in server.requests]
+
+
+def test_fault_rate_is_deterministic_given_the_seed() -> None:
+    first, again = fault_sequence(0.4, seed=1), fault_sequence(0.4, seed=1)
+    other = fault_sequence(0.4, seed=2)
+    assert first == again
+    assert first != other
+    assert 10 <= sum(f is not None for f in first) <= 40
+    assert {f for f in first if f} == {"server_error", "service_unavailable", "rate_limit"}
+    assert set(fault_sequence(1.0, seed=0, n=10)) <= {"server_error", "service_unavailable", "rate_limit"}
+    assert fault_sequence(0.0, seed=0, n=10) == [None] * 10
+
+
+def test_queued_faults_come_before_the_fault_rate(api: httpx.Client, server: FakeBatchServer) -> None:
+    server.set_fault_rate(1.0, [Fault.rate_limit()])
+    server.inject(Fault.server_error())
+    assert [api.get("/segments/list").status_code for _ in range(2)] == [500, 429]
+
+
+def test_fault_arguments_are_checked(server: FakeBatchServer) -> None:
+    with pytest.raises(ValueError, match="seconds"):
+        Fault.slow(-1)
+    with pytest.raises(ValueError, match="CR or LF"):
+        Fault.rate_limit("1\r\nX-Injected: yes")
+    with pytest.raises(ValueError, match="CR or LF"):
+        Fault.raw(200, {"X": "a\nb"})
+    with pytest.raises(ValueError, match="status"):
+        Fault.raw(20)
+    with pytest.raises(ValueError, match="times"):
+        server.inject(Fault.server_error(), times=0)
+    with pytest.raises(TypeError):
+        server.inject("500")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rate"):
+        server.set_fault_rate(1.5, [Fault.server_error()])
+    with pytest.raises(ValueError, match="faults"):
+        server.set_fault_rate(0.5, [])
+    with pytest.raises(ValueError, match="segments"):
+        FakeBatchServer(-1)
+
+
+def test_faults_are_frozen() -> None:
+    fault = Fault.rate_limit(3)
+    assert fault == Fault.rate_limit(3)
+    with pytest.raises(AttributeError):
+        fault.status = 200  # type: ignore[misc]
+
+
+def test_no_stderr_noise(capfd: pytest.CaptureFixture[str]) -> None:
+    with FakeBatchServer() as server:
+        get(server.url + "/segments/list", headers=AUTH)
+        get(server.url + "/nowhere", headers=AUTH)
+        server.inject(Fault.drop_mid_body())
+        with pytest.raises(httpx.RemoteProtocolError):
+            get(server.url + "/segments/list", headers=AUTH)
+        server.inject(Fault.slow(1))
+        with pytest.raises(httpx.ReadTimeout):
+            get(server.url + "/segments/list", headers=AUTH, timeout=0.05)
+    captured = capfd.readouterr()
+    assert captured.err == ""
+    assert captured.out == ""

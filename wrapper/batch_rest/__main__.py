@@ -1,0 +1,8 @@
+"""`python -m batch_rest`: the `batch-rest` command line."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
