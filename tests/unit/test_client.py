@@ -304,6 +304,14 @@ def test_a_malformed_success_body_is_not_retried(kind, body):
     assert len(api.requests) == 1
 
 
+def test_an_undecodable_body_is_malformed_and_not_retried(kind):
+    gzip_lie = httpx.Response(200, stream=httpx.ByteStream(b'{"segments": []}'), headers={"Content-Encoding": "gzip"})
+    api = FakeBatch(10, faults=[gzip_lie] * 4)
+    with pytest.raises(errors.MalformedResponseError, match="could not be decoded"):
+        Harness(kind, api).codes()
+    assert len(api.requests) == 1
+
+
 def test_pager_cursor_resumes_after_an_error_with_nothing_lost_or_repeated(kind):
     api = FakeBatch(250, faults=[None, None, error(400, "INVALID_CURSOR")])
     harness = Harness(kind, api)

@@ -104,7 +104,7 @@ def test_unknown_fields_are_kept_on_the_item(segments):
         (b'{"segments": [', "not JSON"),
         (b"[]", "expected a JSON object"),
         (b"null", "expected a JSON object"),
-        (body(), "has_more must be a boolean"),
+        (body(), "has_more is missing"),
         (body(has_more="false"), "has_more must be a boolean"),
         (body(has_more=1), "has_more must be a boolean"),
         (body(has_more=True, next_from=5), "next_from must be a string"),

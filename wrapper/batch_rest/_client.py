@@ -26,7 +26,7 @@ from . import _config, _seam
 from ._paging import Listing, Page, check_cursor, check_page_size
 from ._retry import RetryPolicy, retry_delay
 from ._seam import Segment
-from .errors import BatchError, error_for_exception, error_for_response, malformed
+from .errors import BatchConnectionError, BatchError, error_for_exception, error_for_response, malformed
 
 __version__ = "0.1.0"
 
@@ -167,6 +167,8 @@ class _ClientBase:
                 assert outcome is not None, "a plan is only resumed with the outcome of the request it yielded"
                 _log_attempt(request, type(outcome).__name__, elapsed_ms, attempt)
                 error, status, retry_after = error_for_exception(outcome, request), None, None
+                if not isinstance(error, BatchConnectionError):  # an undecodable body: asking again won't help
+                    raise error from outcome
             delay = retry_delay(
                 self._retry_policy,
                 retries_done=attempt - 1,

@@ -134,7 +134,11 @@ class ListOperation:
             raise BodyMismatch(f"{type(exc).__name__}: {exc}") from None
         has_more, next_from, count = model.has_more, model.next_from, model.count
         if type(has_more) is not bool:
-            raise BodyMismatch(f"has_more must be a boolean, got {has_more!r}")
+            raise BodyMismatch(
+                "has_more is missing"
+                if isinstance(has_more, Unset)
+                else f"has_more must be a boolean, got {has_more!r}"
+            )
         if isinstance(next_from, Unset) or next_from is None:
             next_from = None
         elif type(next_from) is not str:
