@@ -1,0 +1,464 @@
+"""`make bench`: the client's benchmarks, as ratios measured side by side in the same run.
+
+    .venv/bin/python bench/run.py [--quick] [--only 1,3]
+
+The machine this runs on is shared and noisy, so no benchmark asserts an absolute time: contenders run
+interleaved (the order rotated each round), repeatedly, and what is compared is the median of the per-round
+ratios. Absolute medians are printed as context only. The output is a markdown table, one row per goal; the
+exit status is 0 even when a goal is missed (this is a report), and 1 only when a benchmark crashed.
+
+ 1. CPU cost of listing 100,000 segments (1,000 pages of 100) from an in-memory transport: the wrapper against
+    the bare generated client and against raw httpx + json loops, sync and async.
+ 2. Requests and TCP connections for a full listing, counted by the fake server.
+ 3. Peak RSS growth while streaming 1,000,000 segments through the wrapper, in a fresh interpreter.
+ 4. The fake server over loopback against the in-memory transport, for the same 100-page listing.
+ 5. CLI cold start (`python -m batch_rest --help`, `batch-rest --help`) against `python -c "import httpx"`.
+ 6. A storm of 429s with Retry-After: time slept against the Retry-After asked for, and no extra requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _contenders import (
+    Result,
+    generated_async,
+    generated_sync,
+    raw_async,
+    raw_sync,
+    wrapper_async,
+    wrapper_sync,
+)
+from _pages import API_KEY, PAGE_SIZE, PROJECT_KEY, PrebuiltPages, pages_of
+from _reference_server import ReferenceServer
+from _timing import interleaved, median, paired_ratio, progress, spread
+
+from batch_rest import AsyncBatchClient, BatchClient
+from batch_rest.testing import FakeBatchServer, Fault
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Config:
+    cpu_segments: int = 100_000
+    cpu_rounds: int = 9
+    counted_listings: tuple[int, ...] = (10_000, 12_345)
+    rss_segments: int = 1_000_000
+    rss_async: bool = True
+    loopback_segments: int = 10_000
+    loopback_rounds: int = 21
+    cli_rounds: int = 15
+    storm_segments: int = 3_000
+    storm_async_segments: int = 1_000
+
+
+QUICK = Config(
+    cpu_rounds=3,
+    counted_listings=(12_345,),
+    rss_segments=250_000,
+    rss_async=False,
+    loopback_rounds=7,
+    cli_rounds=7,
+    storm_segments=1_000,
+    storm_async_segments=0,
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str
+    measured: str
+    ratio: str
+    goal: str
+    ok: bool | None  # None: crashed
+    context: str
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
+
+
+def _row(number: str, measured: str, ratio: float, limit: float, context: str) -> Row:
+    return Row(number, measured, f"{ratio:.2f}x", f"<= {limit:g}x", ratio <= limit, context)
+
+
+def _expect(segments: int, last_code: str) -> Callable[[str, Any], None]:
+    def check(name: str, result: Any) -> None:
+        if result != (segments, last_code):
+            raise AssertionError(f"{name} saw {result!r}, expected ({segments}, {last_code!r})")
+
+    return check
+
+
+# -- 1. CPU cost per listing ------------------------------------------------------------------------------------
+
+
+def _cpu_rows(number: str, label: str, times: dict[str, list[float]], segments: int) -> list[Row]:
+    per_item = {name: median(values) / segments * 1e6 for name, values in times.items()}
+    context = ", ".join(f"{name} {_ms(median(values))}" for name, values in times.items())
+    context += f" (CPU, median of {len(times['wrapper'])}; wrapper {per_item['wrapper']:.2f} µs/segment,"
+    context += f" spread {spread(times['wrapper'])})"
+    return [
+        _row(number, f"{label}: wrapper / bare generated client", paired_ratio(times, "wrapper", "generated"), 1.10,
+             context),
+        _row(number, f"{label}: wrapper / raw httpx + json (dicts)", paired_ratio(times, "wrapper", "raw"), 1.5, ""),
+        _row(number, f"{label}: wrapper / raw + datetime.fromisoformat (same output)",
+             paired_ratio(times, "wrapper", "raw+dt"), 1.5, ""),
+    ]  # fmt: skip
+
+
+def bench_cpu(config: Config, pages: PrebuiltPages) -> list[Row]:
+    transport = pages.transport
+    check = _expect(pages.segments, pages.last_code())
+    what = f"{pages.segments:,} segments ({pages_of(pages.segments):,} pages), CPU"
+    sync_contenders: dict[str, Callable[[], Result]] = {
+        "wrapper": lambda: wrapper_sync(transport),
+        "generated": lambda: generated_sync(transport),
+        "raw": lambda: raw_sync(transport),
+        "raw+dt": lambda: raw_sync(transport, parse_timestamps=True),
+    }
+    times = interleaved(sync_contenders, rounds=config.cpu_rounds, check=check, label="1 sync").cpu
+    rows = _cpu_rows("1a", f"sync, {what}", times, pages.segments)
+
+    loop = asyncio.new_event_loop()
+    try:
+        run = loop.run_until_complete
+        async_contenders: dict[str, Callable[[], Result]] = {
+            "wrapper": lambda: run(wrapper_async(transport)),
+            "generated": lambda: run(generated_async(transport)),
+            "raw": lambda: run(raw_async(transport)),
+            "raw+dt": lambda: run(raw_async(transport, parse_timestamps=True)),
+        }
+        times = interleaved(async_contenders, rounds=config.cpu_rounds, check=check, label="1 async").cpu
+    finally:
+        loop.close()
+    return rows + _cpu_rows("1b", f"async, {what}", times, pages.segments)
+
+
+# -- 2. requests and connections ---------------------------------------------------------------------------------
+
+
+def _list_sync(server: FakeBatchServer) -> list[str]:
+    with BatchClient(server.api_key, server.project_key, base_url=server.url) as client:
+        return [segment.code for segment in client.segments.list()]
+
+
+async def _list_async(server: FakeBatchServer) -> list[str]:
+    async with AsyncBatchClient(server.api_key, server.project_key, base_url=server.url) as client:
+        return [segment.code async for segment in client.segments.list()]
+
+
+def bench_counts(config: Config) -> list[Row]:
+    rows = []
+    for segments in config.counted_listings:
+        for mode in ("sync", "async"):
+            progress(f"2 {mode} {segments}")
+            with FakeBatchServer(segments, seed=segments) as server:
+                codes = _list_sync(server) if mode == "sync" else asyncio.run(_list_async(server))
+                requests, connections = server.requests, server.connections_opened
+                expected_codes = [server.segment(i)["code"] for i in (0, segments - 1)]
+            expected = pages_of(segments)
+            complete = len(codes) == segments == len(set(codes)) and [codes[0], codes[-1]] == expected_codes
+            limits = {tuple(r.query.get("limit", ())) for r in requests}
+            ok = len(requests) == expected and connections == 1 and complete and limits == {(str(PAGE_SIZE),)}
+            context = f"{len(codes):,} segments listed{'' if complete else ' (WRONG: not the full listing)'}"
+            context += f", limit={'/'.join(sorted(','.join(x) for x in limits))} sent"
+            rows.append(Row(
+                "2", f"{mode}, full listing of N={segments:,}: requests, TCP connections (server-side)",
+                f"{len(requests)}/{expected} req, {connections} conn", f"= ceil(N/100) = {expected} req, 1 conn",
+                ok, context,
+            ))  # fmt: skip
+    return rows
+
+
+# -- 3. memory ---------------------------------------------------------------------------------------------------
+
+
+def fresh_process_command(command: list[str]) -> list[str]:
+    """`command`, started so that its ru_maxrss starts from zero rather than from this (big) process's peak.
+
+    Linux carries ru_maxrss over execve, and a forked child starts with its parent's pages: run directly, the
+    child would report this process's peak until it outgrew it. A shell that forks once more (it cannot exec
+    the command in place, since `exit` follows) gives the command a fresh process whose parent is tiny.
+    """
+    if not Path("/bin/sh").exists():
+        return command
+    return ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command]
+
+
+def bench_rss(config: Config) -> list[Row]:
+    rows = []
+    for mode in ("sync", "async") if config.rss_async else ("sync",):
+        progress(f"3 {mode} rss")
+        command = [sys.executable, str(HERE / "_rss_child.py"), "--segments", str(config.rss_segments)]
+        if mode == "async":
+            command.append("--async")
+        done = subprocess.run(fresh_process_command(command), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
+        result = json.loads(done.stdout)
+        if result["count"] != config.rss_segments:
+            raise AssertionError(f"the RSS run listed {result['count']} segments of {config.rss_segments}")
+        growth_mb = (result["after_kb"] - result["before_kb"]) / 1024
+        cursors, cursor_bytes = result["cursors"]
+        mb = {key: value / 1024 for key, value in result.items() if key.endswith("_kb")}
+        context = (
+            f"ru_maxrss {mb['before_kb']:.1f} -> {mb['after_kb']:.1f} MB; VmHWM {mb['hwm_before_kb']:.1f} -> "
+            f"{mb['hwm_after_kb']:.1f} MB; current RSS {mb['rss_before_kb']:.1f} -> {mb['rss_after_kb']:.1f} MB; "
+            f"{result['requests']:,} pages built on demand, streamed in {result['seconds']:.1f} s"
+        )
+        if cursors >= 0:
+            context += f"; the pager's set of used cursors: {cursors:,} cursors, {cursor_bytes / 2**20:.1f} MB"
+        rows.append(Row(
+            "3", f"{mode}, peak RSS growth (ru_maxrss) streaming {config.rss_segments:,} segments, fresh process",
+            f"{growth_mb:+.1f} MB", "<= 20 MB", growth_mb <= 20, context,
+        ))  # fmt: skip
+    return rows
+
+
+# -- 4. loopback against in-memory -----------------------------------------------------------------------------
+
+
+def bench_loopback(config: Config) -> list[Row]:
+    # One SSL context for every run: an httpx transport otherwise loads the CA bundle each time it is built
+    # (~20 ms, more than a third of the in-memory listing), which is no cost of the loopback listing itself.
+    ssl_context = httpx.create_ssl_context()
+    with FakeBatchServer(config.loopback_segments, api_key=API_KEY, project_key=PROJECT_KEY) as server:
+        pages = PrebuiltPages(config.loopback_segments, data=server)
+        # The in-memory pages are the server's own answers, byte for byte: only the transport differs.
+        headers = {"Authorization": f"Bearer {API_KEY}", "X-Batch-Project": PROJECT_KEY}
+        with httpx.Client(base_url=server.url, headers=headers) as http:
+            first = http.get("/segments/list", params={"limit": PAGE_SIZE})
+            cursor = first.json()["next_from"]
+            second = http.get("/segments/list", params={"limit": PAGE_SIZE, "from": cursor})
+        if first.content != pages.body(None) or second.content != pages.body(cursor):
+            raise AssertionError("the in-memory pages differ from the fake server's")
+        check = _expect(pages.segments, pages.last_code())
+        with ReferenceServer(pages, server.api_version) as reference:
+            contenders: dict[str, Callable[[], Result]] = {
+                # A new transport per run: one new connection per listing, as with a new client.
+                "fake server": lambda: wrapper_sync(httpx.HTTPTransport(verify=ssl_context), base_url=server.url),
+                "in-memory": lambda: wrapper_sync(pages.transport, base_url=server.url),
+                "bare server": lambda: wrapper_sync(httpx.HTTPTransport(verify=ssl_context), base_url=reference.url),
+            }
+            timings = interleaved(contenders, rounds=config.loopback_rounds, check=check, label="4")
+    times = timings.wall
+    ratio = paired_ratio(times, "fake server", "in-memory")
+    medians = {name: median(values) for name, values in times.items()}
+    requests = pages_of(pages.segments)
+    context = (
+        f"fake server {_ms(medians['fake server'])}, in-memory {_ms(medians['in-memory'])} (wall, median of "
+        f"{config.loopback_rounds}, spread {spread(times['fake server'])}/{spread(times['in-memory'])}): "
+        f"{(medians['fake server'] - medians['in-memory']) / requests * 1e6:.0f} µs more per request. Reference: a "
+        f"bare stdlib http.server sending the same prebuilt bytes, {_ms(medians['bare server'])}, "
+        f"{paired_ratio(times, 'bare server', 'in-memory'):.2f}x in-memory. CPU of both threads: fake server "
+        f"{paired_ratio(timings.cpu, 'fake server', 'in-memory'):.2f}x, bare server "
+        f"{paired_ratio(timings.cpu, 'bare server', 'in-memory'):.2f}x in-memory"
+    )
+    what = f"sync wrapper, {pages.segments:,} segments ({requests} pages): fake server on loopback / in-memory"
+    return [_row("4", what, ratio, 2.0, context)]
+
+
+# -- 5. CLI cold start -------------------------------------------------------------------------------------------
+
+
+def _run_command(command: list[str]) -> Callable[[], int]:
+    def run() -> int:
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}: {done.stderr.decode()}")
+        return done.returncode
+
+    return run
+
+
+def bench_cli(config: Config) -> list[Row]:
+    python = sys.executable
+    contenders = {
+        "python -c 'import httpx'": _run_command([python, "-c", "import httpx"]),
+        "python -m batch_rest --help": _run_command([python, "-m", "batch_rest", "--help"]),
+    }
+    script = Path(python).parent / "batch-rest"
+    if script.exists():
+        contenders["batch-rest --help"] = _run_command([str(script), "--help"])
+    times = interleaved(contenders, rounds=config.cli_rounds, label="5").wall
+    baseline = "python -c 'import httpx'"
+    context = ", ".join(f"`{name}` {_ms(median(values))}" for name, values in times.items())
+    context += f" (wall, median of {config.cli_rounds})"
+    rows = []
+    for name in contenders:
+        if name != baseline:
+            rows.append(_row("5", f"cold start: `{name}` / `{baseline}`", paired_ratio(times, name, baseline), 1.5,
+                             context if not rows else ""))  # fmt: skip
+    return rows
+
+
+# -- 6. 429 storm ------------------------------------------------------------------------------------------------
+
+
+class SleepRecorder:
+    """Stands in for the client's sleep: records what it was asked for and how long it really slept."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.slept = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        started = time.perf_counter()
+        time.sleep(seconds)
+        self.slept += time.perf_counter() - started
+
+    async def asleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        started = time.perf_counter()
+        await asyncio.sleep(seconds)
+        self.slept += time.perf_counter() - started
+
+
+class RetryAfterSeen:
+    """An httpx response hook: the Retry-After of every 429 the client received."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def __call__(self, response: httpx.Response) -> None:
+        if response.status_code == 429:
+            self.values.append(float(response.headers["Retry-After"]))
+
+    async def ahook(self, response: httpx.Response) -> None:
+        self(response)
+
+
+def _storm_sync(server: FakeBatchServer, sleep: SleepRecorder, seen: RetryAfterSeen) -> int:
+    with (
+        httpx.Client(timeout=10, event_hooks={"response": [seen]}) as http,
+        BatchClient(
+            server.api_key, server.project_key, base_url=server.url, http_client=http, max_retries=10
+        ) as client,
+    ):
+        client._sleep = sleep
+        return sum(1 for _ in client.segments.list())
+
+
+async def _storm_async(server: FakeBatchServer, sleep: SleepRecorder, seen: RetryAfterSeen) -> int:
+    async with (
+        httpx.AsyncClient(timeout=10, event_hooks={"response": [seen.ahook]}) as http,
+        AsyncBatchClient(
+            server.api_key, server.project_key, base_url=server.url, http_client=http, max_retries=10
+        ) as client,
+    ):
+        client._sleep = sleep.asleep
+        return sum([1 async for _ in client.segments.list()])
+
+
+def bench_storm(config: Config) -> list[Row]:
+    rows = []
+    runs = [("sync", config.storm_segments), ("async", config.storm_async_segments)]
+    for mode, segments in runs:
+        if not segments:
+            continue
+        progress(f"6 {mode} storm")
+        sleep, seen = SleepRecorder(), RetryAfterSeen()
+        with FakeBatchServer(segments) as server:
+            server.set_fault_rate(0.2, [Fault.rate_limit(retry_after=1)], seed=1)
+            started = time.perf_counter()
+            if mode == "sync":
+                listed = _storm_sync(server, sleep, seen)
+            else:
+                listed = asyncio.run(_storm_async(server, sleep, seen))
+            elapsed = time.perf_counter() - started
+            requests = server.requests
+        limited = sum(1 for r in requests if r.fault == "rate_limit")
+        successes = sum(1 for r in requests if r.fault is None)
+        asked_for = sum(seen.values)
+        pages = pages_of(segments)
+        ratio = sleep.slept / asked_for if asked_for else float("nan")
+        no_extra = listed == segments and successes == pages
+        no_extra = no_extra and len(requests) == pages + limited == pages + len(seen.values)
+        context = (
+            f"{len(seen.values)} x 429 received, Retry-After sum {asked_for:g} s; slept {sleep.slept:.3f} s in "
+            f"{len(sleep.asked)} calls (asked {sum(sleep.asked):g} s); listing took {elapsed:.2f} s"
+        )
+        what = f"{mode}, 429 storm (20 % of requests, Retry-After: 1), {segments:,} segments"
+        rows.append(_row("6", f"{what}: time slept / sum of Retry-After", ratio, 1.1, context))
+        rows.append(Row(
+            "6", f"{what}: requests (server-side) = pages + 429s", f"{len(requests)} = {pages} + {limited}",
+            f"= {pages} pages + 429s", no_extra,
+            f"{segments:,} segments listed" if listed == segments else f"only {listed:,} segments listed",
+        ))  # fmt: skip
+    return rows
+
+
+# -- the report --------------------------------------------------------------------------------------------------
+
+
+def _table(rows: list[Row]) -> str:
+    header = ["#", "what was measured", "ratio", "goal", "result", "context (absolute medians)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        result = "CRASH" if row.ok is None else "PASS" if row.ok else "**MISS**"
+        cells = [row.number, row.measured, row.ratio, row.goal, result, row.context]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller listings (~1 minute)")
+    parser.add_argument("--only", metavar="LIST", help="comma-separated benchmark numbers, e.g. 1,4")
+    args = parser.parse_args()
+    config = QUICK if args.quick else Config()
+    only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5", "6"}
+
+    started = time.perf_counter()
+    benchmarks: list[tuple[str, str, Callable[[], list[Row]]]] = [
+        ("1", "CPU per listing, sync and async", lambda: bench_cpu(config, PrebuiltPages(config.cpu_segments))),
+        ("2", "requests and connections", lambda: bench_counts(config)),
+        ("3", "peak RSS while streaming", lambda: bench_rss(config)),
+        ("4", "loopback against in-memory", lambda: bench_loopback(config)),
+        ("5", "CLI cold start", lambda: bench_cli(config)),
+        ("6", "429 storm", lambda: bench_storm(config)),
+    ]
+    rows: list[Row] = []
+    for number, title, bench in benchmarks:
+        if number not in only:
+            continue
+        print(f"[{time.perf_counter() - started:5.1f} s] benchmark {number}: {title}...", file=sys.stderr, flush=True)
+        try:
+            rows += bench()
+        except Exception as exc:  # noqa: BLE001 - reported in the table, then the exit status
+            traceback.print_exc()
+            rows.append(Row(number, title, "-", "-", None, f"{type(exc).__name__}: {exc}"))
+        progress("")
+    elapsed = time.perf_counter() - started
+
+    print(
+        f"## batch-rest-client benchmarks{' (--quick)' if args.quick else ''}\n\n"
+        f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"httpx {httpx.__version__}; {elapsed:.0f} s in all. Ratios are medians of per-round ratios, contenders "
+        "interleaved; absolute times are context only.\n"
+    )
+    print(_table(rows))
+    missed = [row for row in rows if row.ok is False]
+    crashed = [row for row in rows if row.ok is None]
+    print(f"\n{len(rows) - len(missed) - len(crashed)} PASS, {len(missed)} MISS, {len(crashed)} CRASH")
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
