@@ -7,6 +7,11 @@ import the package from a folder instead, so the plugin is loaded here in that c
 
 import importlib.metadata
 import importlib.util
+import os
+import tempfile
+
+# Hypothesis keeps state in ./.hypothesis unless told otherwise; the work tree stays clean.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "batch-rest-hypothesis"))
 
 from hypothesis import settings
 

@@ -236,10 +236,13 @@ def test_walking_every_page_serves_each_segment_once_in_order(api: httpx.Client,
     assert len(pages) == 36
     assert "count" in pages[0]
     assert all("count" not in page for page in pages[1:])
-    assert "next_from" not in pages[-1]
+    assert pages[-1]["next_from"] == server.cursor(250)  # past the end: an empty last page if followed
+    assert api.get("/segments/list", params={"from": pages[-1]["next_from"]}).json() == {
+        "segments": [], "has_more": False, "next_from": server.cursor(250)
+    }
     assert len(pages[-1]["segments"]) == 250 % 7
     sent_cursors = [r.query.get("from", [None])[0] for r in server.requests]
-    assert sent_cursors == [None] + [p["next_from"] for p in pages[:-1]]
+    assert sent_cursors == [None] + [p["next_from"] for p in pages]
 
 
 @pytest.mark.parametrize(("segments", "limit", "sizes"), [(0, 10, [0]), (10, 10, [10]), (11, 10, [10, 1]),
@@ -256,7 +259,7 @@ def test_page_boundaries(segments: int, limit: int, sizes: list[int]) -> None:
             body = client.get("/segments/list", params={"limit": limit, "from": body["next_from"]}).json()
             got.append(len(body["segments"]))
         assert got == sizes
-        assert "next_from" not in body
+        assert body["next_from"] == server.cursor(segments)
 
 
 def test_segment_fields() -> None:

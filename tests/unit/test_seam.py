@@ -18,7 +18,9 @@ def segments():
 
 
 def body(segments=(), **envelope):
-    return json.dumps({"segments": list(segments), **envelope}).encode()
+    """A page body; next_from is there unless given as None, as Batch sends it on every page."""
+    envelope = {"next_from": "end", **envelope}
+    return json.dumps({"segments": list(segments), **{k: v for k, v in envelope.items() if v is not None}}).encode()
 
 
 SEGMENT = {"code": "A", "display_name": "a", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z"}
@@ -76,7 +78,7 @@ def test_count_is_optional_and_never_trusted(segments):
 
 
 def test_missing_items_mean_an_empty_page(segments):
-    assert segments.parse_page(json.dumps({"has_more": False}).encode()).items == []
+    assert segments.parse_page(json.dumps({"has_more": False, "next_from": "x"}).encode()).items == []
 
 
 def test_naive_timestamps_are_read_as_utc(segments):
@@ -133,3 +135,20 @@ def test_extra_parameters_are_checked_against_the_generated_signature(segments):
 def test_unknown_operation_is_a_clear_error():
     with pytest.raises(ValueError, match="no generated list operation 'nope'.*segments_list"):
         _seam.list_operation("nope")
+
+
+def test_an_operation_off_the_convention_says_why():
+    import types
+
+    module = types.ModuleType("fake_op")
+
+    def _get_kwargs(*, x_batch_project: str) -> dict:
+        return {}
+
+    module._get_kwargs, module.sync = _get_kwargs, lambda: None
+    assert "lack from_ or limit" in _seam._operation("fake_op", module)
+
+
+def test_unset_is_exported_for_optional_fields():
+    assert isinstance(batch_rest.UNSET, batch_rest.Unset)
+    assert not batch_rest.UNSET

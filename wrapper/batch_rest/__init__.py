@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         __version__,
     )
     from ._paging import Page
-    from ._seam import Segment
+    from ._seam import UNSET, Segment, Unset
     from .errors import (
         APIError,
         AuthenticationError,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "UNSET",
     "APIError",
     "AsyncBatchClient",
     "AsyncListResource",
@@ -66,13 +67,14 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "UnexpectedStatusError",
+    "Unset",
     "__version__",
 ]
 
 _MODULE_OF = {
     "._client": ("AsyncBatchClient", "AsyncListResource", "AsyncPager", "BatchClient", "ListResource", "Pager"),
     "._paging": ("Page",),
-    "._seam": ("Segment",),
+    "._seam": ("Segment", "UNSET", "Unset"),  # Unset: the type of an optional field the server left out
     ".errors": tuple(name for name in __all__ if name.endswith("Error")),
 }
 _WHERE = {name: module for module, names in _MODULE_OF.items() for name in names} | {"__version__": "._client"}

@@ -38,7 +38,16 @@ from batch_rest_generated.types import UNSET, Unset
 
 from ._paging import Page
 
-__all__ = ["DEFAULT_API_VERSION", "SERVER_URL_TEMPLATE", "BodyMismatch", "ListOperation", "Segment", "list_operation"]
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "SERVER_URL_TEMPLATE",
+    "UNSET",
+    "BodyMismatch",
+    "ListOperation",
+    "Segment",
+    "Unset",
+    "list_operation",
+]
 
 SERVER_URL_TEMPLATE: str = _server.SERVER_URL_TEMPLATE
 SERVER_VARIABLES: Mapping[str, str] = _server.SERVER_VARIABLES
@@ -116,13 +125,24 @@ class ListOperation:
         )
 
     def parse_page(self, content: bytes) -> Page[Any]:
-        """The page a success body holds, or BodyMismatch saying what is wrong with it."""
+        """The page a success body holds, or BodyMismatch saying what is wrong with it.
+
+        The envelope is read from the JSON itself, so that its checks and messages do not depend on whether the
+        document marks has_more / next_from as required (the generated from_dict raises KeyError when it does).
+        """
         try:
             body = json.loads(content)
         except (ValueError, RecursionError) as exc:
             raise BodyMismatch(f"not JSON ({type(exc).__name__})") from None
         if type(body) is not dict:
             raise BodyMismatch(f"expected a JSON object, got {type(body).__name__}")
+        if "has_more" not in body:
+            raise BodyMismatch("has_more is missing")
+        has_more, next_from, count = body["has_more"], body.get("next_from"), body.get("count")
+        if type(has_more) is not bool:
+            raise BodyMismatch(f"has_more must be a boolean, got {has_more!r}")
+        if next_from is not None and type(next_from) is not str:
+            raise BodyMismatch(f"next_from must be a string, got {next_from!r}")
         raw_items = body.get(self.items_key)
         if raw_items is not None and (
             type(raw_items) is not list or (self.item_is_model and not set(map(type, raw_items)) <= {dict})
@@ -132,17 +152,6 @@ class ListOperation:
             model = self.page_model.from_dict(body)
         except _BODY_FAILURES as exc:
             raise BodyMismatch(f"{type(exc).__name__}: {exc}") from None
-        has_more, next_from, count = model.has_more, model.next_from, model.count
-        if type(has_more) is not bool:
-            raise BodyMismatch(
-                "has_more is missing"
-                if isinstance(has_more, Unset)
-                else f"has_more must be a boolean, got {has_more!r}"
-            )
-        if isinstance(next_from, Unset) or next_from is None:
-            next_from = None
-        elif type(next_from) is not str:
-            raise BodyMismatch(f"next_from must be a string, got {next_from!r}")
         items = getattr(model, self.items_field)
         items = [] if isinstance(items, Unset) else items
         if self.item_checks and not self._items_look_fine(items):
@@ -150,7 +159,7 @@ class ListOperation:
         return Page(
             items=items,
             has_more=has_more,
-            next_cursor=next_from if has_more else None,
+            next_cursor=(next_from or None) if has_more else None,
             count=count if type(count) is int else None,
             items_field=self.items_field,
         )
@@ -218,17 +227,20 @@ def _json_key(page_model: type[Any], field_name: str) -> str:
     return typing.cast(str, key)
 
 
-def _operation(name: str, module: types.ModuleType) -> ListOperation | None:
+def _operation(name: str, module: types.ModuleType) -> ListOperation | str:
+    """The operation, or why it does not follow the cursor convention (shown when someone asks for it)."""
     if not (hasattr(module, "_get_kwargs") and hasattr(module, "sync")):
-        return None
+        return "not a generated operation module (no _get_kwargs / sync)"
     parameters = inspect.signature(module._get_kwargs).parameters
+    if CURSOR_PARAM not in parameters or LIMIT_PARAM not in parameters:
+        return f"its parameters {sorted(parameters)} lack {CURSOR_PARAM} or {LIMIT_PARAM}"
     page_model = _success_model(module)
-    if page_model is None or CURSOR_PARAM not in parameters or LIMIT_PARAM not in parameters:
-        return None
+    if page_model is None:
+        return "no success model with has_more and next_from in sync()'s return annotation"
     hints = typing.get_type_hints(page_model, localns=vars(batch_rest_generated.models))
     lists = {f: t for f, hint in hints.items() if f not in _ENVELOPE_FIELDS and (t := _list_item_type(hint))}
     if len(lists) != 1:
-        return None
+        return f"{page_model.__name__} has {len(lists)} list fields besides the envelope, not one"
     ((items_field, item_type),) = lists.items()
     item_hints = (
         typing.get_type_hints(item_type, localns=vars(batch_rest_generated.models)) if attrs.has(item_type) else {}
@@ -255,22 +267,29 @@ def _operation(name: str, module: types.ModuleType) -> ListOperation | None:
 
 
 @functools.cache
-def list_operations() -> Mapping[str, ListOperation]:
-    """Every generated operation that follows the cursor convention, by module name (e.g. `segments_list`)."""
-    found = {}
+def _discover() -> tuple[Mapping[str, ListOperation], Mapping[str, str]]:
+    found, rejected = {}, {}
     package = batch_rest_generated.api
     for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
-        if info.ispkg:
-            continue
-        name = info.name.rpartition(".")[2]
-        operation = _operation(name, importlib.import_module(info.name))
-        if operation is not None:
-            found[name] = operation
-    return types.MappingProxyType(found)
+        if not info.ispkg:
+            name = info.name.rpartition(".")[2]
+            operation = _operation(name, importlib.import_module(info.name))
+            if isinstance(operation, str):
+                rejected[name] = operation
+            else:
+                found[name] = operation
+    return types.MappingProxyType(found), types.MappingProxyType(rejected)
+
+
+def list_operations() -> Mapping[str, ListOperation]:
+    """Every generated operation that follows the cursor convention, by module name (e.g. `segments_list`)."""
+    return _discover()[0]
 
 
 def list_operation(name: str) -> ListOperation:
-    operations = list_operations()
+    operations, rejected = _discover()
+    if name in rejected:
+        raise ValueError(f"the generated operation {name!r} does not follow the cursor convention: {rejected[name]}")
     if name not in operations:
-        raise ValueError(f"no generated list operation {name!r}; known: {', '.join(sorted(operations))}")
+        raise ValueError(f"no generated list operation {name!r}; known: {', '.join(sorted(operations)) or 'none'}")
     return operations[name]

@@ -6,7 +6,8 @@ What it does, like Batch (as far as Batch documents it):
   the request (401 `AUTHENTICATION_INVALID`);
 - validates `limit` (an integer from 1 to 100, 10 when absent) and `from` (a cursor it issued), 400 otherwise;
 - pages through a deterministic data set in a stable order with Batch's envelope: `segments`, `has_more`,
-  `next_from` (only when has_more is true) and `count` (the total, on the first page only);
+  `next_from` (on every page: on the last one it points past the end, so a client that ignores has_more reads
+  an empty page) and `count` (the total, on the first page only);
 - issues opaque cursors in Batch's style, standard base64 (with padding) of `<code>@<created_at>`. The codes
   mix scripts on purpose so that cursors contain `+`, `/` and `=`: a client that does not percent-encode the
   cursor gets a 400, because a bare `+` in a query string reads as a space.
@@ -370,7 +371,12 @@ class FakeBatchServer:
         }
 
     def cursor(self, index: int) -> str:
-        """The cursor Batch would send as next_from for a page starting at segment `index`."""
+        """The cursor Batch would send as next_from for a page starting at segment `index`.
+
+        `index == segments` is the end of the list: the last page's next_from, which reads an empty page.
+        """
+        if index == self.segments:
+            return base64.b64encode(f"end-{index}@{_timestamp(self._base_time)}".encode()).decode("ascii")
         segment = self.segment(index)
         return base64.b64encode(f"{segment['code']}@{segment['created_at']}".encode()).decode("ascii")
 
@@ -380,7 +386,7 @@ class FakeBatchServer:
         except ValueError:  # binascii.Error and UnicodeError are ValueErrors
             return None
         index = code.rpartition("-")[2]
-        if not _INDEX.fullmatch(index) or int(index) >= self.segments:
+        if not _INDEX.fullmatch(index) or int(index) > self.segments:
             return None
         # Comparing with the canonical cursor rejects tampered ones and non-canonical base64 alike.
         return int(index) if self.cursor(int(index)) == cursor else None
@@ -517,8 +523,7 @@ class FakeBatchServer:
         if first:
             page["count"] = self.segments
         page["has_more"] = end < self.segments
-        if end < self.segments:
-            page["next_from"] = self.cursor(end)
+        page["next_from"] = self.cursor(end)  # on the last page too, as Batch does: clients must stop on has_more
         return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
 
 
