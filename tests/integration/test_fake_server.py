@@ -238,7 +238,9 @@ def test_walking_every_page_serves_each_segment_once_in_order(api: httpx.Client,
     assert all("count" not in page for page in pages[1:])
     assert pages[-1]["next_from"] == server.cursor(250)  # past the end: an empty last page if followed
     assert api.get("/segments/list", params={"from": pages[-1]["next_from"]}).json() == {
-        "segments": [], "has_more": False, "next_from": server.cursor(250)
+        "segments": [],
+        "has_more": False,
+        "next_from": server.cursor(250),
     }
     assert len(pages[-1]["segments"]) == 250 % 7
     sent_cursors = [r.query.get("from", [None])[0] for r in server.requests]

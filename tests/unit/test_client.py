@@ -192,7 +192,7 @@ def test_a_repeated_cursor_raises_instead_of_looping(kind):
     # What Prism's static mocks do: has_more true and the same next_from, forever.
     same = httpx.Response(200, json={"segments": [{"code": "A"}], "has_more": True, "next_from": "string"})
     api = FakeBatch(0, faults=[same] * 10)
-    with pytest.raises(errors.PaginationError, match="again"):
+    with pytest.raises(errors.PaginationError, match="already used"):
         Harness(kind, api).codes()
     assert len(api.requests) == 2
 

@@ -47,7 +47,7 @@ def test_a_cursor_used_before_raises_instead_of_looping(repeat):
     listing = Listing()
     listing.advance(page(True, "A"))
     listing.advance(page(True, "B"))
-    with pytest.raises(PaginationError, match="again"):
+    with pytest.raises(PaginationError, match="already used"):
         listing.advance(page(True, repeat))
 
 

@@ -79,13 +79,15 @@ class _ClientBase:
         http_client: httpx.Client | httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        secret_key = _config.as_secret(api_key)
+        del api_key  # from here on, no frame holds the key in plain text (tracebacks may show locals)
         if http_client is not None and not isinstance(http_client, self._http_class):
             raise TypeError(
                 f"http_client must be an httpx.{self._http_class.__name__}, not {type(http_client).__name__}"
             )
         _config.configure_logging_from_env()
         self._settings = _config.resolve(
-            api_key=api_key,
+            api_key=secret_key,
             project_key=project_key,
             api_version=api_version,
             base_url=base_url,
@@ -117,6 +119,8 @@ class _ClientBase:
         return self._settings.api_version
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_settings"):  # the constructor raised: a traceback printer may still ask
+            return f"{type(self).__name__}(<not configured>)"
         s = self._settings
         return (
             f"{type(self).__name__}(base_url={s.base_url!r}, project_key={s.project_key!r}, "
@@ -125,6 +129,8 @@ class _ClientBase:
 
     def resource(self, operation: str) -> Any:
         """The list resource for any generated list operation, by module name (e.g. "audiences_list")."""
+        if not isinstance(operation, str):
+            raise TypeError(f"operation must be the name of a generated operation module, not {operation!r}")
         if operation not in self._resources:
             self._resources[operation] = self._resource_class(self, _seam.list_operation(operation))
         return self._resources[operation]

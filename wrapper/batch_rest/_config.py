@@ -25,7 +25,8 @@ ENV_API_VERSION = "BATCH_API_VERSION"
 ENV_BASE_URL = "BATCH_BASE_URL"
 ENV_LOG = "BATCH_REST_LOG"
 
-_API_VERSION = re.compile(r"\d+\.\d+")
+_API_VERSION = re.compile(r"[0-9]+\.[0-9]+")
+_MAX_TIMEOUT = 1e6
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # visible ASCII: anything else cannot go in a header verbatim
 
 
@@ -39,20 +40,33 @@ class Settings:
     max_retries: int
 
 
-def _credential(value: object, argument: str, variable: str, environ: Mapping[str, str]) -> str:
+def as_secret(api_key: object) -> Secret | None:
+    """Wrap the key at once, so that no frame from here on holds it in plain text (tracebacks with locals)."""
+    if api_key is None or isinstance(api_key, Secret):
+        return api_key
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
+    return Secret(api_key)
+
+
+def _credential(value: Secret | None, argument: str, variable: str) -> Secret:
     if value is None:
-        value = environ.get(variable, "")
-        if not value:
+        value = Secret(os.environ.get(variable, ""))
+        if not value.reveal():
             raise ConfigurationError(f"no {argument}: pass {argument}= or set the environment variable {variable}")
         source = f"the environment variable {variable}"
-    elif not isinstance(value, str):
-        raise TypeError(f"{argument} must be a str, not {type(value).__name__}")
     else:
         source = argument
-    if not _HEADER_SAFE.fullmatch(value):
+    if not _HEADER_SAFE.fullmatch(value.reveal()):
         # Never echo the value: it may be the API key.
         raise ConfigurationError(f"{source} is empty or contains spaces or non-ASCII characters")
     return value
+
+
+def _project_key(project_key: object) -> Secret | None:
+    if project_key is not None and not isinstance(project_key, str):
+        raise TypeError(f"project_key must be a str, not {type(project_key).__name__}")
+    return None if project_key is None else Secret(project_key)
 
 
 def _is_loopback(host: str) -> bool:
@@ -73,6 +87,8 @@ def _base_url(value: str, source: str, *, allow_insecure_http: bool) -> str:
         raise ConfigurationError(f"{source} is not a valid URL: {exc}") from None
     if url.scheme not in {"http", "https"} or not url.host:
         raise ConfigurationError(f"{source} must be an absolute http(s) URL, got {value!r}")
+    if url.port is not None and not 0 < url.port <= 65535:
+        raise ConfigurationError(f"{source} has an impossible port, got {value!r}")
     if url.query or url.fragment:
         raise ConfigurationError(f"{source} must not have a query or a fragment, got {value!r}")
     if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure_http:
@@ -85,12 +101,18 @@ def _base_url(value: str, source: str, *, allow_insecure_http: bool) -> str:
 
 def _timeout(value: object) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+        timeout, phases = value, value.as_dict()
+    elif isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"timeout must be a number of seconds or an httpx.Timeout, not {type(value).__name__}")
-    if not 0 < value < float("inf"):
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value}")
-    return httpx.Timeout(float(value))
+    else:
+        timeout, phases = httpx.Timeout(float(value)), {"": value}
+    for phase, seconds in phases.items():
+        # None in an httpx.Timeout is the caller's explicit "no limit" for that phase. Past _MAX_TIMEOUT, socket
+        # timeouts overflow C's timeval.
+        if seconds is not None and not (isinstance(seconds, int | float) and 0 < seconds <= _MAX_TIMEOUT):
+            name = f"timeout.{phase}" if phase else "timeout"
+            raise ValueError(f"{name} must be more than 0 and at most {_MAX_TIMEOUT:g} seconds, got {seconds!r}")
+    return timeout
 
 
 def resolve(
@@ -102,9 +124,8 @@ def resolve(
     timeout: object,
     max_retries: object,
     allow_insecure_http: object,
-    environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    env = os.environ if environ is None else environ
+    """Checked settings. The environment is read in place, never held in a local (it may hold the key)."""
     if not isinstance(allow_insecure_http, bool):
         raise TypeError(f"allow_insecure_http must be a bool, not {type(allow_insecure_http).__name__}")
     if isinstance(max_retries, bool) or not isinstance(max_retries, int):
@@ -113,7 +134,7 @@ def resolve(
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
 
     if api_version is None:
-        api_version, version_source = env.get(ENV_API_VERSION) or _seam.DEFAULT_API_VERSION, ENV_API_VERSION
+        api_version, version_source = os.environ.get(ENV_API_VERSION) or _seam.DEFAULT_API_VERSION, ENV_API_VERSION
     elif not isinstance(api_version, str):
         raise TypeError(
             f"api_version must be a str such as {_seam.DEFAULT_API_VERSION!r}, not {type(api_version).__name__}"
@@ -124,7 +145,7 @@ def resolve(
         raise ConfigurationError(f"{version_source} must look like '2.11', got {api_version!r}")
 
     if base_url is None:
-        from_env = env.get(ENV_BASE_URL)
+        from_env = os.environ.get(ENV_BASE_URL)
         base_url, url_source = (from_env, ENV_BASE_URL) if from_env else (_seam.server_url(api_version), "the default")
     elif not isinstance(base_url, str):
         raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
@@ -132,8 +153,8 @@ def resolve(
         url_source = "base_url"
 
     return Settings(
-        api_key=Secret(_credential(api_key, "api_key", ENV_API_KEY, env)),
-        project_key=_credential(project_key, "project_key", ENV_PROJECT_KEY, env),
+        api_key=_credential(as_secret(api_key), "api_key", ENV_API_KEY),
+        project_key=_credential(_project_key(project_key), "project_key", ENV_PROJECT_KEY).reveal(),
         base_url=_base_url(base_url, url_source, allow_insecure_http=allow_insecure_http),
         api_version=api_version,
         timeout=_timeout(timeout),

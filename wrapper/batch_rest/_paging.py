@@ -56,8 +56,9 @@ class Listing:
         if not page.next_cursor:
             raise PaginationError("the server said has_more but sent no next_from", cursor=self.cursor)
         if page.next_cursor in self._used:
+            # The cursor is not quoted: it came from the server, which could have echoed anything into it.
             raise PaginationError(
-                f"the server sent next_from {page.next_cursor!r} again: the listing would loop forever",
+                "the server sent a next_from already used in this listing: it would loop forever",
                 cursor=self.cursor,
             )
         self.cursor = page.next_cursor
@@ -80,4 +81,8 @@ def check_cursor(value: object, name: str) -> str | None:
         raise TypeError(f"{name} must be a str (a next_from / pager.cursor value) or None, not {type(value).__name__}")
     if not value:
         raise ValueError(f"{name} must not be empty; pass None to start from the first page")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: it could not even go into a URL
+        raise ValueError(f"{name} must be a cursor the API returned, got {value!r}") from None
     return value

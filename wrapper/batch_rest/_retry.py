@@ -34,11 +34,14 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        try:
+            return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        except OverflowError:  # an offset or a year datetime cannot represent
+            return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 

@@ -88,10 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         import logging  # noqa: PLC0415 - 5 ms that --help and most runs do without
 
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("batch_rest").addHandler(handler)
-        logging.getLogger("batch_rest").setLevel(logging.DEBUG)
+        logger = logging.getLogger("batch_rest")
+        if not any(getattr(h, "_batch_rest_cli", False) for h in logger.handlers):  # main() may run again
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            handler._batch_rest_cli = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
     try:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
