@@ -56,12 +56,16 @@ def patched_document(upstream: Path = UPSTREAM, patch: Path = PATCH) -> dict[str
         ) from None
 
 
-def _server_module(document: dict[str, Any]) -> str:
+def server_facts(document: dict[str, Any]) -> tuple[str, dict[str, str], str]:
+    """The first server's URL template and variable defaults, and info.version: what _server.py records."""
     server = (document.get("servers") or [{"url": "/"}])[0]
     variables = {name: spec.get("default", "") for name, spec in server.get("variables", {}).items()}
-    return SERVER_MODULE.format(
-        url=json.dumps(server["url"]), variables=json.dumps(variables), version=json.dumps(document["info"]["version"])
-    )
+    return server["url"], variables, document["info"]["version"]
+
+
+def _server_module(document: dict[str, Any]) -> str:
+    url, variables, version = server_facts(document)
+    return SERVER_MODULE.format(url=json.dumps(url), variables=json.dumps(variables), version=json.dumps(version))
 
 
 def generate(document: dict[str, Any], target: Path) -> None:

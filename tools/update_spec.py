@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generate import server_facts  # tools/ is on sys.path: this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ROOT / "openapi" / "batch-api.upstream.json"
 README = ROOT / "openapi" / "README.md"
@@ -132,12 +134,8 @@ def _server_facts(document: dict[str, Any] | None) -> tuple[str | None, str | No
     """(servers default version, info.version) of a document."""
     if document is None:
         return None, None
-    try:
-        default = document["servers"][0]["variables"]["version"]["default"]
-    except (KeyError, IndexError, TypeError):
-        default = None
-    info = document.get("info")
-    return default, info.get("version") if isinstance(info, dict) else None
+    _, variables, version = server_facts(document)
+    return variables.get("version"), version
 
 
 # -- the generated package's shape --------------------------------------------------------------------------

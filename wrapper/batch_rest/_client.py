@@ -135,6 +135,10 @@ class _ClientBase:
             self._resources[operation] = self._resource_class(self, _seam.list_operation(operation))
         return self._resources[operation]
 
+    def _run(self, plan: Plan[R]) -> Any:
+        """Drive `plan` with real I/O: blocking in BatchClient, awaitable in AsyncBatchClient."""
+        raise NotImplementedError
+
     def _page_plan(
         self, operation: _seam.ListOperation, *, cursor: str | None, limit: int | None, params: Mapping[str, object]
     ) -> Plan[Page[Any]]:
@@ -197,20 +201,6 @@ def _log_attempt(request: httpx.Request, status: int | str, elapsed_ms: float, a
         fields = {"method": request.method, "path": _path(request), "status": status, "attempt": attempt}
         message = "%(method)s %(path)s -> %(status)s in %(elapsed_ms).1f ms (attempt %(attempt)d)"
         logger.debug(message, {**fields, "elapsed_ms": elapsed_ms}, extra={**fields, "elapsed_ms": elapsed_ms})
-
-
-def _checked(
-    operation: _seam.ListOperation,
-    *,
-    size: object,
-    size_name: str,
-    cursor: object,
-    cursor_name: str,
-    params: Mapping[str, object],
-) -> tuple[int | None, str | None]:
-    limit = check_page_size(size, size_name, optional=size_name == "limit")
-    operation.check_params(params)
-    return limit, check_cursor(cursor, cursor_name)
 
 
 class _PagerState:
@@ -280,6 +270,21 @@ class _ResourceBase(Generic[T]):
     def __init__(self, client: _ClientBase, operation: _seam.ListOperation) -> None:
         self._client, self._operation = client, operation
 
+    def _listing(
+        self, page_size: object, start_cursor: object, params: Mapping[str, object]
+    ) -> tuple[Callable[[str | None], Any], str | None]:
+        """Check list()'s arguments; the page fetcher (blocking or awaitable, as the client's driver) and the start."""
+        limit = check_page_size(page_size, "page_size")
+        self._operation.check_params(params)
+        start = check_cursor(start_cursor, "start_cursor")
+        return (lambda cursor: self._client._run(self._plan(cursor, limit, params))), start
+
+    def _one_page(self, limit: object, cursor: object, params: Mapping[str, object]) -> Any:
+        """Check list_page()'s arguments, then fetch the page (or, for the async client, the awaitable doing it)."""
+        checked_limit = check_page_size(limit, "limit", optional=True)
+        self._operation.check_params(params)
+        return self._client._run(self._plan(check_cursor(cursor, "cursor"), checked_limit, params))
+
     def _plan(self, cursor: str | None, limit: int | None, params: Mapping[str, object]) -> Plan[Page[T]]:
         return self._client._page_plan(self._operation, cursor=cursor, limit=limit, params=params)
 
@@ -287,51 +292,25 @@ class _ResourceBase(Generic[T]):
 class ListResource(_ResourceBase[T]):
     """One list endpoint on a BatchClient (e.g. `client.segments`)."""
 
-    _client: BatchClient
-
     def list(self, *, page_size: int = 100, start_cursor: str | None = None, **params: object) -> Pager[T]:
         """Every item, across all pages; no request is sent before you iterate."""
-        limit, cursor = _checked(
-            self._operation,
-            size=page_size,
-            size_name="page_size",
-            cursor=start_cursor,
-            cursor_name="start_cursor",
-            params=params,
-        )
-        return Pager(lambda at: self._client._run(self._plan(at, limit, params)), cursor)
+        return Pager(*self._listing(page_size, start_cursor, params))
 
     def list_page(self, *, limit: int | None = None, cursor: str | None = None, **params: object) -> Page[T]:
         """Exactly one page (one request, plus retries). `limit=None` lets the server choose (10)."""
-        limit, cursor = _checked(
-            self._operation, size=limit, size_name="limit", cursor=cursor, cursor_name="cursor", params=params
-        )
-        return self._client._run(self._plan(cursor, limit, params))
+        return self._one_page(limit, cursor, params)  # type: ignore[no-any-return]
 
 
 class AsyncListResource(_ResourceBase[T]):
     """One list endpoint on an AsyncBatchClient."""
 
-    _client: AsyncBatchClient
-
     def list(self, *, page_size: int = 100, start_cursor: str | None = None, **params: object) -> AsyncPager[T]:
         """Every item, across all pages (`async for`); no request is sent before you iterate."""
-        limit, cursor = _checked(
-            self._operation,
-            size=page_size,
-            size_name="page_size",
-            cursor=start_cursor,
-            cursor_name="start_cursor",
-            params=params,
-        )
-        return AsyncPager(lambda at: self._client._run(self._plan(at, limit, params)), cursor)
+        return AsyncPager(*self._listing(page_size, start_cursor, params))
 
     async def list_page(self, *, limit: int | None = None, cursor: str | None = None, **params: object) -> Page[T]:
         """Exactly one page (one request, plus retries). `limit=None` lets the server choose (10)."""
-        limit, cursor = _checked(
-            self._operation, size=limit, size_name="limit", cursor=cursor, cursor_name="cursor", params=params
-        )
-        return await self._client._run(self._plan(cursor, limit, params))
+        return await self._one_page(limit, cursor, params)  # type: ignore[no-any-return]
 
 
 class BatchClient(_ClientBase):

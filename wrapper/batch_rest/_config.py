@@ -10,7 +10,6 @@ import ipaddress
 import logging
 import os
 import re
-from collections.abc import Mapping
 
 import httpx
 from attrs import field, frozen
@@ -162,15 +161,19 @@ def resolve(
     )
 
 
-def configure_logging_from_env(environ: Mapping[str, str] | None = None) -> None:
-    """BATCH_REST_LOG=debug|info sends the `batch_rest` logger to stderr (once)."""
-    level = (os.environ if environ is None else environ).get(ENV_LOG, "").strip().upper()
-    if level not in {"DEBUG", "INFO"}:
-        return
+def log_to_stderr(level: str) -> None:
+    """Send the `batch_rest` logger to stderr at `level` ("DEBUG", "INFO"), with one handler however often asked."""
     logger = logging.getLogger("batch_rest")
-    if not any(getattr(h, "_batch_rest_env", False) for h in logger.handlers):
+    if not any(getattr(h, "_batch_rest_stderr", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._batch_rest_env = True  # type: ignore[attr-defined]
+        handler._batch_rest_stderr = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(level)
+
+
+def configure_logging_from_env() -> None:
+    """BATCH_REST_LOG=debug|info sends the `batch_rest` logger to stderr."""
+    level = os.environ.get(ENV_LOG, "").strip().upper()
+    if level in {"DEBUG", "INFO"}:
+        log_to_stderr(level)

@@ -196,9 +196,8 @@ def _fast_item_survey(checks: ItemChecks) -> Callable[[list[Any]], tuple[set[Any
 
 def _plain_types(annotation: object) -> tuple[type, ...]:
     """The classes an annotation like `str | Unset` or `datetime` accepts; () when it is not that simple."""
-    members = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
-    if typing.get_origin(annotation) is typing.Union:
-        members = typing.get_args(annotation)
+    is_union = typing.get_origin(annotation) in {typing.Union, types.UnionType}
+    members = typing.get_args(annotation) if is_union else (annotation,)
     if all(isinstance(m, type) for m in members):
         return tuple(typing.cast(type, m) for m in members)
     return ()

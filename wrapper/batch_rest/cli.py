@@ -86,15 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0), or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     if args.verbose:
-        import logging  # noqa: PLC0415 - 5 ms that --help and most runs do without
+        from ._config import log_to_stderr  # noqa: PLC0415 - the command loads the client anyway
 
-        logger = logging.getLogger("batch_rest")
-        if not any(getattr(h, "_batch_rest_cli", False) for h in logger.handlers):  # main() may run again
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-            handler._batch_rest_cli = True  # type: ignore[attr-defined]
-            logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+        log_to_stderr("DEBUG")
     try:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
