@@ -462,6 +462,73 @@ def test_head_is_405_without_a_body(server: FakeBatchServer) -> None:
     assert connection.getresponse().status == 200
 
 
+def exchange(server: FakeBatchServer, raw: bytes) -> tuple[int, bytes]:
+    """Send `raw` bytes on a new socket; the status of the answer and everything read until the server closed."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    status_line = received.split(b"\r\n", 1)[0].split()
+    return int(status_line[1]), received
+
+
+def request_bytes(server: FakeBatchServer, *header_lines: str, line: str | None = None) -> bytes:
+    """A GET of the first page, closing the connection, with `header_lines` after the credentials."""
+    lines = [line or f"GET {path(server)} HTTP/1.1", "Host: x", *(f"{k}: {v}" for k, v in AUTH.items())]
+    return ("\r\n".join([*lines, *header_lines, "Connection: close", "", ""])).encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        ("GET /2.11/segments/list", 400),  # HTTP/0.9 style: no version
+        ("GET /2.11/segments/list HTTP/1.1 extra", 400),
+        ("GET /2.11/segments/list HTTX/1.1", 400),
+        ("GET /2.11/segments/list HTTP/2.0", 505),
+        ("GET /2.11/segments/list HTTP/1.1", 200),
+    ],
+)
+def test_request_lines_are_checked(server: FakeBatchServer, line: str, status: int) -> None:
+    assert exchange(server, request_bytes(server, line=line))[0] == status
+
+
+@pytest.mark.parametrize(
+    ("header", "status"), [("No-Colon-Here", 400), ("Space Before : colon", 400), ("X-Ok: 1", 200)]
+)
+def test_header_lines_are_checked(server: FakeBatchServer, header: str, status: int) -> None:
+    assert exchange(server, request_bytes(server, header))[0] == status
+
+
+def test_too_many_headers_are_431(server: FakeBatchServer) -> None:
+    many = [f"X-Filler-{i}: {i}" for i in range(101)]
+    assert exchange(server, request_bytes(server, *many))[0] == 431
+
+
+def test_header_names_are_case_insensitive_and_repeats_are_joined(server: FakeBatchServer) -> None:
+    shouting = request_bytes(server).replace(b"Authorization", b"AUTHORIZATION").replace(b"X-Batch", b"x-BATCH")
+    assert exchange(server, shouting)[0] == 200
+    # Two Authorization lines combine into one value (RFC 9110), which is not the key: no guessing which one wins.
+    assert exchange(server, request_bytes(server, f"Authorization: {AUTH['Authorization']}"))[0] == 401
+    assert server.requests[-1].headers["x-batch-project"] == DEMO_PROJECT_KEY
+    assert server.requests[-1].headers["authorization"] == "[REDACTED]"
+
+
+def test_http_1_0_closes_unless_asked_to_keep_alive(server: FakeBatchServer) -> None:
+    one_oh = request_bytes(server, line=f"GET {path(server)}?limit=1 HTTP/1.0").replace(b"Connection: close\r\n", b"")
+    status, received = exchange(server, one_oh)  # returns only because the server closed the connection
+    assert status == 200
+    assert b"\r\nConnection: close\r\n" in received
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(one_oh.replace(b"Host: x", b"Host: x\r\nConnection: keep-alive"))
+        sock.settimeout(0.5)
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert b"Connection: close" not in head
+        sock.sendall(one_oh)  # the connection is still open for a second request
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+
 # -- the request log -----------------------------------------------------------------------------------------
 
 

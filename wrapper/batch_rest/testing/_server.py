@@ -75,6 +75,10 @@ _PATH = re.compile(r"/[0-9]+\.[0-9]+/segments/list")
 _LIMIT = re.compile(r"[0-9]{1,6}")
 _INDEX = re.compile(r"[0-9]{1,19}")
 _MAX_BODY = 1 << 20
+_MAX_LINE, _MAX_HEADERS = 65536, 100
+_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field names: no spaces before the colon
+_END_OF_HEADERS = (b"\r\n", b"\n", b"")
 
 # Scripts with multi-byte UTF-8 (Cyrillic п is D0 BF, Korean and Japanese have E-lead bytes...) are what puts
 # `+` and `/` in the base64 of "<code>@<timestamp>": ASCII letters, digits and timestamps never produce them.
@@ -209,8 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         # The stdlib's version dispatches to do_<METHOD> and answers 501 to the rest; Batch answers 405.
         try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
+            self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
+            if len(self.raw_requestline) > _MAX_LINE:
                 self.requestline = self.request_version = self.command = ""
                 self.send_error(http.HTTPStatus.REQUEST_URI_TOO_LONG)
             elif not self.raw_requestline:
@@ -221,10 +225,50 @@ class _Handler(BaseHTTPRequestHandler):
         except TimeoutError:
             self.close_connection = True
 
+    def parse_request(self) -> bool:
+        """Read the request line and headers; answer 400/431/505 (send_error closes) and return False if unusable.
+
+        The stdlib's version hands the headers to the email package, which costs more than the rest of a request
+        (~130 of ~330 µs here). `self.headers` is a plain dict with lower-case names; a repeated header is joined
+        with ", " as RFC 9110 combines field lines, so a doubled Authorization never matches the key.
+        """
+        self.command = None  # type: ignore[assignment]  # what send_error looks at before the line is parsed
+        self.request_version = "HTTP/1.1"
+        self.requestline = str(self.raw_requestline, "latin-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if len(words) != 3 or not _VERSION.fullmatch(words[2]):
+            self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = words
+        if self.request_version not in {"HTTP/1.1", "HTTP/1.0"}:
+            self.send_error(http.HTTPStatus.HTTP_VERSION_NOT_SUPPORTED)
+            return False
+        headers: dict[str, str] = {}
+        for _ in range(_MAX_HEADERS + 1):
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if line in _END_OF_HEADERS:
+                break
+            name, colon, value = str(line, "latin-1").partition(":")
+            if len(line) > _MAX_LINE or not colon or not _TOKEN.fullmatch(name):
+                self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad header line")
+                return False
+            name, value = name.lower(), value.strip()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        else:
+            self.send_error(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+            return False
+        self.headers = headers  # type: ignore[assignment]
+        connection = {token.strip() for token in headers.get("connection", "").lower().split(",")}
+        if self.request_version == "HTTP/1.0":
+            self.close_connection = "keep-alive" not in connection
+        else:
+            self.close_connection = "close" in connection
+        return True
+
     def _discard_body(self) -> None:
         # A body left unread would be taken for the next request on this keep-alive connection.
-        length = self.headers.get("Content-Length", "0")
-        if "Transfer-Encoding" in self.headers or not length.isdigit() or int(length) > _MAX_BODY:
+        length = self.headers.get("content-length", "0")
+        if "transfer-encoding" in self.headers or not length.isdigit() or int(length) > _MAX_BODY:
             self.close_connection = True
         elif int(length):
             self.rfile.read(int(length))
@@ -283,6 +327,8 @@ class FakeBatchServer:
         # Rendering a page costs more than serving it: keep the recent ones (about 15 kB each) for retries and
         # for listings run more than once. Bounded, so a million segments still cost no memory.
         self._page = functools.lru_cache(maxsize=256)(self._render_page)
+        # Checking a cursor means recomputing the segment it names: remember the cursors recently checked too.
+        self._index_of = functools.lru_cache(maxsize=1024)(self._decode_cursor)
 
     # -- life cycle ------------------------------------------------------------------------------------------
 
@@ -380,7 +426,7 @@ class FakeBatchServer:
         segment = self.segment(index)
         return base64.b64encode(f"{segment['code']}@{segment['created_at']}".encode()).decode("ascii")
 
-    def _index_of(self, cursor: str) -> int | None:
+    def _decode_cursor(self, cursor: str) -> int | None:
         try:
             code = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8").rpartition("@")[0]
         except ValueError:  # binascii.Error and UnicodeError are ValueErrors
@@ -446,7 +492,7 @@ class FakeBatchServer:
             self._connections.discard(connection)
 
     def _record(self, handler: _Handler, path: str, query: dict[str, list[str]]) -> Fault | None:
-        headers = {name.lower(): value for name, value in handler.headers.items()}
+        headers = dict(handler.headers)
         if "authorization" in headers:
             headers["authorization"] = "[REDACTED]"
         with self._lock:
@@ -500,8 +546,8 @@ class FakeBatchServer:
         if handler.command != "GET":
             message = f"{handler.command} is not allowed here"
             return 405, _error_body("METHOD_NOT_ALLOWED", message), [("Allow", "GET")]
-        scheme, _, token = handler.headers.get("Authorization", "").partition(" ")
-        project = handler.headers.get("X-Batch-Project")
+        scheme, _, token = handler.headers.get("authorization", "").partition(" ")
+        project = handler.headers.get("x-batch-project")
         if scheme.lower() != "bearer" or token != self.api_key or project != self.project_key:
             message = "The REST API key is missing or not valid for this project"
             return 401, _error_body("AUTHENTICATION_INVALID", message), []
