@@ -20,8 +20,8 @@ class SegmentsListResponse200:
     """
     Attributes:
         segments (list[OneSegment] | Unset): An array of objects describing each segment
-        count (int | Unset): Number of objects in this page. Unreliable: Batch's own docs disagree on its meaning and
-            sibling endpoints send it on the first page only.
+        count (int | Unset): Informative only. Batch's docs disagree on its meaning (the schema says the total number of
+            objects, the page's prose the number in this page) and sibling endpoints send it on the first page only.
         has_more (bool | Unset): Whether or not there are more elements available after this set. If `false`, this set
             comprises the end of the list.
         next_from (str | Unset): A cursor for use in pagination. If has_more is `true`, you can pass the value of
