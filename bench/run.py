@@ -289,6 +289,15 @@ def _loopback_rows(config: Config, *, pinned: str) -> list[Row]:
                 "bare socket loop": over(reference.url),
             }
             timings = interleaved(contenders, rounds=config.loopback_rounds, check=check, label=f"4 {pinned}")
+        stalled = ""
+        if not pinned:
+            # Once, for the record: the stdlib's two sends per response with Nagle on (see _server.process_request).
+            server._fast = False
+            started = time.perf_counter()
+            check("stdlib writes", over(server.url)())
+            stalled = (
+                f"; the same server writing as a stdlib http.server does, once: {time.perf_counter() - started:.2f} s"
+            )
     times = timings.wall
     medians = {name: median(values) for name, values in times.items()}
     requests = pages_of(pages.segments)
@@ -301,7 +310,7 @@ def _loopback_rows(config: Config, *, pinned: str) -> list[Row]:
         f"{(medians['fake server'] - medians['in-memory']) / requests * 1e6:.0f} µs more per request "
         f"(wall, median of {config.loopback_rounds}, spread {spread(times['fake server'])}/"
         f"{spread(times['in-memory'])}). The floor for any Python server in the client's process: "
-        f"{versus_memory('bare socket loop')}, a thread sending prebuilt bytes with no HTTP parsing"
+        f"{versus_memory('bare socket loop')}, a thread sending prebuilt bytes with no HTTP parsing{stalled}"
     )
     where = f", all on {pinned}" if pinned else ", threads placed by the scheduler"
     what = f"sync wrapper, {pages.segments:,} segments ({requests} pages){where}: fake server on loopback / in-memory"
