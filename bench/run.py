@@ -237,7 +237,7 @@ def bench_rss(config: Config) -> list[Row]:
 
 @contextlib.contextmanager
 def one_cpu() -> Iterator[str]:
-    """Pin this thread, and the threads and processes it starts, to one CPU; yields which, "" when it cannot."""
+    """Pin this thread, and the threads it starts, to one CPU; yields which CPU, or "" when it cannot."""
     if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
         yield ""
         return
