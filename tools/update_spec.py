@@ -1,19 +1,29 @@
-"""Take a new upstream OpenAPI document, regenerate the package from it, and summarise what changed.
+"""Take Batch's docs pages one at a time: add, replace or remove a page of openapi/, regenerate, summarise.
 
-    make update-spec SOURCE=<docs page .md, or a .json file>
+    make update-spec SOURCE=<docs page .md, or a .json file> [URL=<the page's address>]
+    make remove-spec PAGE=<page name, as listed in openapi/pages.json>
 
-SOURCE is Batch's docs page for the endpoint (markdown, e.g. https://doc.batch.com/developer/api/cep/segments/list.md,
+SOURCE is one of Batch's docs pages (markdown, e.g. https://doc.batch.com/developer/api/cep/segments/list.md,
 whose OpenAPI description is the ```json block holding an object with an "openapi" key; the page's other blocks,
-such as response examples, are ignored) or a plain JSON file. The document must be OpenAPI 3.x.
+such as response examples, are ignored) or a plain JSON file. The document must be valid OpenAPI 3.x.
 
-1. The exact JSON text (plus a trailing newline) is staged and regenerated through tools/generate.py, with our
-   patch (openapi/batch-api.patch.json) and config. If that fails (typically: the patch no longer applies to
-   the new shape), nothing in the repository is touched and the previous document stays.
-2. Otherwise it becomes openapi/batch-api.upstream.json, generated/ is replaced by the new package, and the
-   provenance lines of openapi/README.md (extraction date, SHA-256) are updated, or printed when they cannot be.
-3. The summary compares the old and new generated packages: operations (api modules) added or removed, with
-   their parameters and documented statuses; models added or removed, and fields per model; the document's
-   servers default version and info.version, before -> after.
+What the page does depends on its paths (a path belongs to one page, see tools/openapi_pages.py):
+- none is stored yet: the page is added, as openapi/pages/<its first path>.json (/audiences/list ->
+  audiences-list.json);
+- some are on exactly one stored page: it replaces that page, which keeps its name (operations only the old page
+  had are removed, and the summary says so);
+- some are on two or more stored pages: refused.
+
+The new set of pages is staged in a scratch folder, merged, patched, validated and generated there first
+(tools/generate.py); openapi/ and generated/ change only if all of that works. A merge conflict (with its diff),
+a patch operation that no longer applies (named), an invalid document or a generator warning leaves both as
+they were. The page is stored verbatim (the JSON block as extracted, plus a newline), and openapi/pages.json
+records its provenance: its address (URL=, else the one doc.batch.com .md address the page names), the date,
+and the SHA-256 of the block.
+
+The summary compares the old and new generated packages: operations (api modules) added, changed (parameters,
+documented statuses) and removed; models added and removed, fields added, changed and removed per model; the
+merged document's servers default version and info.version, before -> after, and how the merge rules decided.
 """
 
 from __future__ import annotations
@@ -21,7 +31,6 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
-import hashlib
 import json
 import re
 import shutil
@@ -32,24 +41,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generate import server_facts  # tools/ is on sys.path: this script's own folder
+import openapi_pages  # tools/ is on sys.path: this script's own folder
+from generate import server_facts
+from openapi_pages import PAGES_DIR, PROVENANCE_FILE, Page, PagesError
 
 ROOT = Path(__file__).resolve().parent.parent
-UPSTREAM = ROOT / "openapi" / "batch-api.upstream.json"
-README = ROOT / "openapi" / "README.md"
+OPENAPI = openapi_pages.OPENAPI
 GENERATED = ROOT / "generated" / "batch_rest_generated"
 GENERATE = ROOT / "tools" / "generate.py"
 
 _FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _OPENAPI_VERSION = re.compile(r"3\.\d+(\.\d+)?")
-_PROVENANCE = re.compile(
-    r"Extracted on (?P<date>\d{4}-\d{2}-\d{2}); SHA-256 of the JSON block as extracted \(without the trailing "
-    r"newline\):\n`(?P<sha>[0-9a-f]{64})`\."
+_DOCS_ADDRESS = re.compile(r"https://doc\.batch\.com/[\w./-]+\.md")
+NEXT_STEPS = (
+    "next: read `git diff openapi/ generated/`, add a CHANGELOG.md entry (under Unreleased: the operations, and the "
+    "API version the client targets), and run `make test`"
 )
 
 
 class UpdateError(Exception):
-    """Something the user must fix; printed without a traceback."""
+    """Something the user must fix; printed without a traceback. Nothing was changed."""
 
 
 # -- the document -------------------------------------------------------------------------------------------
@@ -108,7 +119,7 @@ def extract_document(text: str, source_name: str) -> str:
 
 
 def validate(document: object) -> str:
-    """Raise UpdateError unless `document` is an OpenAPI 3.x document; say how thoroughly it was checked."""
+    """Raise UpdateError unless `document` is a valid OpenAPI 3.x document; say what it is."""
     if not isinstance(document, dict):
         raise UpdateError(f"the document is a JSON {type(document).__name__}, not an object")
     version = document.get("openapi")
@@ -119,15 +130,22 @@ def validate(document: object) -> str:
         raise UpdateError("not an OpenAPI document: no info.version")
     if not isinstance(document.get("paths"), dict) or not document["paths"]:
         raise UpdateError("the document describes no paths")
-    try:
-        from openapi_spec_validator import validate as validate_spec
-    except ImportError:
-        return f"OpenAPI {version} (structure only: openapi-spec-validator is not installed)"
+    from openapi_spec_validator import validate as validate_spec
+
     try:
         validate_spec(document)
     except Exception as exc:  # noqa: BLE001 - the validator's exceptions vary between versions; report any
-        raise UpdateError(f"not a valid OpenAPI {version} document: {str(exc).splitlines()[0]}") from None
-    return f"OpenAPI {version}, valid (openapi-spec-validator)"
+        raise UpdateError(f"not a valid OpenAPI {version} document: {str(exc).splitlines()[0][:300]}") from None
+    return f"OpenAPI {version}, valid"
+
+
+def page_url(text: str, given: str | None) -> str | None:
+    """The page's address: as given, else the one doc.batch.com .md address the page names (Batch's pages link
+    to themselves), else None."""
+    if given:
+        return given
+    found = set(_DOCS_ADDRESS.findall(text))
+    return found.pop() if len(found) == 1 else None
 
 
 def _server_facts(document: dict[str, Any] | None) -> tuple[str | None, str | None]:
@@ -241,11 +259,11 @@ def summarise(old: Shape, new: Shape, old_doc: dict[str, Any] | None, new_doc: d
     if removed_ops:
         lines.append(f"operations removed: {_names(removed_ops)}")
     for name in sorted(new.operations.keys() & old.operations.keys()):
-        before, after = old.operations[name], new.operations[name]
-        changes = [f"parameter {c}" for c in _field_changes(before.parameters, after.parameters)]
-        if added := sorted(set(after.statuses) - set(before.statuses)):
+        was, now = old.operations[name], new.operations[name]
+        changes = [f"parameter {c}" for c in _field_changes(was.parameters, now.parameters)]
+        if added := sorted(set(now.statuses) - set(was.statuses)):
             changes.append(f"responses added: {', '.join(map(str, added))}")
-        if removed := sorted(set(before.statuses) - set(after.statuses)):
+        if removed := sorted(set(was.statuses) - set(now.statuses)):
             changes.append(f"responses removed: {', '.join(map(str, removed))}")
         lines.extend(f"operation {name}: {change}" for change in changes)
     added_models = new.models.keys() - old.models.keys()
@@ -269,81 +287,169 @@ def summarise(old: Shape, new: Shape, old_doc: dict[str, Any] | None, new_doc: d
 # -- the steps ----------------------------------------------------------------------------------------------
 
 
-def _regenerate(document_text: str, scratch: Path) -> Path:
-    """The package generated from `document_text` (in `scratch`), through tools/generate.py."""
-    staged = scratch / UPSTREAM.name
-    staged.write_text(document_text + "\n", encoding="utf-8")
-    package = scratch / "package" / GENERATED.name
-    command = [sys.executable, str(GENERATE), "--upstream", str(staged), "--output", str(package)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        detail = (result.stdout + result.stderr).strip()
-        raise UpdateError(
-            f"regeneration failed, so nothing was changed ({_relative(UPSTREAM)} still holds the previous "
-            f"document):\n{detail}"
-        )
-    return package
-
-
 def _relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
-def _update_provenance(document_text: str, today: datetime.date) -> str:
-    digest = hashlib.sha256(document_text.encode("utf-8")).hexdigest()
-    wanted = (
-        f"Extracted on {today.isoformat()}; SHA-256 of the JSON block as extracted (without the trailing newline):\n"
-        f"`{digest}`."
+def _current(store: openapi_pages.Store) -> dict[str, Any] | None:
+    """The document generated/ comes from today, if openapi/ still gives one."""
+    try:
+        return openapi_pages.source_document(store).document
+    except PagesError:
+        return None
+
+
+@dataclass
+class Staged:
+    """The pages after the change, written to a scratch copy of openapi/, and what they generate."""
+
+    folder: Path
+    source: openapi_pages.Source
+    package: Path
+
+
+def _stage(store: openapi_pages.Store, pages: dict[str, Page], scratch: Path) -> Staged:
+    """Write `pages` and the patch to scratch/openapi; merge, patch, validate and generate from there."""
+    folder = scratch / "openapi"
+    (folder / PAGES_DIR).mkdir(parents=True)
+    shutil.copy2(store.patch_path, folder / store.patch_path.name)
+    for name, page in pages.items():
+        (folder / PAGES_DIR / f"{name}.json").write_text(page.text, encoding="utf-8")
+    (folder / PROVENANCE_FILE).write_text(openapi_pages.provenance_text(pages), encoding="utf-8")
+    try:
+        source = openapi_pages.source_document(openapi_pages.load(folder))
+    except PagesError as exc:
+        raise UpdateError(str(exc)) from None
+    package = scratch / "package" / GENERATED.name
+    command = [sys.executable, str(GENERATE), "--openapi", str(folder), "--output", str(package)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise UpdateError(f"regeneration failed:\n{(result.stdout + result.stderr).strip()}")
+    return Staged(folder, source, package)
+
+
+def _install(staged: Staged) -> None:
+    """Make openapi/ and generated/ what was staged; page files no longer staged are deleted."""
+    wanted = {path.name: path for path in (staged.folder / PAGES_DIR).glob("*.json")}
+    (OPENAPI / PAGES_DIR).mkdir(exist_ok=True)
+    for path in (OPENAPI / PAGES_DIR).glob("*.json"):
+        if path.name not in wanted:
+            path.unlink()
+    for name, path in wanted.items():
+        target = OPENAPI / PAGES_DIR / name
+        if not target.exists() or target.read_bytes() != path.read_bytes():
+            shutil.copy2(path, target)
+    shutil.copy2(staged.folder / PROVENANCE_FILE, OPENAPI / PROVENANCE_FILE)
+    if GENERATED.exists():
+        shutil.rmtree(GENERATED)
+    shutil.copytree(staged.package, GENERATED)
+
+
+def _report(store: openapi_pages.Store, staged: Staged) -> list[str]:
+    pages = staged.source.pages
+    lines = [f"regenerated {_relative(GENERATED)} from {len(pages)} page{'s' * (len(pages) > 1)}: {', '.join(pages)}"]
+    lines.extend(f"merge: {note}" for note in staged.source.notes)
+    summary = summarise(
+        package_shape(GENERATED), package_shape(staged.package), _current(store), staged.source.document
     )
-    readme = README.read_text(encoding="utf-8") if README.exists() else ""
-    if len(_PROVENANCE.findall(readme)) != 1:
-        return f"{_relative(README)}: update the provenance by hand:\n    {wanted}"
-    README.write_text(_PROVENANCE.sub(lambda _: wanted, readme), encoding="utf-8")
-    return f"{_relative(README)}: provenance updated (extracted on {today.isoformat()}, SHA-256 {digest[:12]}...)"
+    if not summary:
+        return [*lines, "no changes in the generated package"]
+    return [*lines, "changes:", *(f"  {line}" for line in summary), NEXT_STEPS]
 
 
-def update(source: Path, *, today: datetime.date | None = None) -> list[str]:
-    """Do it; return the report's lines. Raise UpdateError when nothing was changed because of a problem."""
+def _owners(store: openapi_pages.Store, paths: list[str]) -> dict[str, list[str]]:
+    """The stored pages holding any of `paths`, with the paths they hold."""
+    owners: dict[str, list[str]] = {}
+    for name, page in store.pages.items():
+        if shared := [path for path in paths if path in page.document.get("paths", {})]:
+            owners[name] = shared
+    return owners
+
+
+def update(source: Path, *, url: str | None = None) -> list[str]:
+    """Add or replace the page `source` holds; return the report's lines. UpdateError: nothing was changed."""
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UpdateError(f"cannot read {source}: {exc}") from None
-    document_text = extract_document(text, source.name)
-    document = json.loads(document_text)
-    checked = validate(document)
-    old_text = UPSTREAM.read_text(encoding="utf-8") if UPSTREAM.exists() else None
-    report = [f"source: {source} ({checked})"]
-    if old_text is not None and old_text.rstrip("\n") == document_text:
-        return [*report, f"no changes: {_relative(UPSTREAM)} already holds this document"]
-    old_document = json.loads(old_text) if old_text is not None else None
+    block = extract_document(text, source.name)
+    markdown = block != text.removeprefix("\ufeff").strip()  # only a docs page names its own address
+    document = json.loads(block)
+    report = [f"source: {source} ({validate(document)})"]
+    try:
+        store = openapi_pages.load(OPENAPI)
+    except PagesError as exc:
+        raise UpdateError(f"{_relative(OPENAPI)} is not usable as it is: {exc}") from None
+    paths = list(document["paths"])
+    owners = _owners(store, paths)
+    if len(owners) > 1:
+        held = "; ".join(f"{name} has {', '.join(shared)}" for name, shared in sorted(owners.items()))
+        raise UpdateError(
+            f"the page's paths are on {len(owners)} stored pages ({held}). A page replaces at most one page: remove "
+            "the others first (make remove-spec PAGE=<name>) if this page really supersedes them."
+        )
+    if owners:
+        (name,) = owners
+        old = store.pages[name]
+        if old.text == block + "\n":
+            return [*report, f"no changes: {_relative(OPENAPI / PAGES_DIR / name)}.json already holds this page"]
+        action = f"replaces page {name} (its paths: {', '.join(old.paths)})"
+        url = page_url(text if markdown else "", url) or old.provenance.get("url")
+    else:
+        name = openapi_pages.page_name(document)
+        if name in store.pages:
+            raise UpdateError(f"the page would be stored as {name}, a stored page with other paths; rename that one")
+        action = f"adds page {name}"
+        url = page_url(text if markdown else "", url)
+    today = datetime.datetime.now(datetime.UTC).date()
+    provenance = {"url": url, "extracted": today.isoformat(), "sha256": openapi_pages.block_sha256(block)}
+    pages = {**store.pages, name: Page(name, block + "\n", document, provenance)}
+    report.append(f"page: {action}; paths: {', '.join(paths)}")
     with tempfile.TemporaryDirectory(prefix="batch-update-spec-") as scratch:
-        package = _regenerate(document_text, Path(scratch))
-        summary = summarise(package_shape(GENERATED), package_shape(package), old_document, document)
-        UPSTREAM.write_text(document_text + "\n", encoding="utf-8")
-        if GENERATED.exists():
-            shutil.rmtree(GENERATED)
-        shutil.copytree(package, GENERATED)
+        staged = _stage(store, pages, Path(scratch))
+        lines = _report(store, staged)
+        _install(staged)
     report.append(
-        f"wrote {_relative(UPSTREAM)} ({len(document_text) + 1} bytes) and regenerated {_relative(GENERATED)}"
+        f"wrote {_relative(OPENAPI / PAGES_DIR / name)}.json ({len(block) + 1} bytes) and its provenance in "
+        f"{_relative(OPENAPI / PROVENANCE_FILE)}: {url or 'no address (pass URL=<the page address>)'}, "
+        f"extracted {today.isoformat()}, SHA-256 {provenance['sha256']}"
     )
-    report.append(_update_provenance(document_text, today or datetime.datetime.now(datetime.UTC).date()))
-    if not summary:
-        return [*report, "no changes in the generated package (the document changed in ways the generator ignores)"]
-    report.append("changes:")
-    report.extend(f"  {line}" for line in summary)
-    if _server_facts(old_document) != _server_facts(document):
-        report.append("the API version changed: add a CHANGELOG.md entry saying which version the client targets")
-    return report
+    return [*report, *lines]
+
+
+def remove(name: str) -> list[str]:
+    """Remove the stored page `name`; return the report's lines. UpdateError: nothing was changed."""
+    try:
+        store = openapi_pages.load(OPENAPI)
+    except PagesError as exc:
+        raise UpdateError(f"{_relative(OPENAPI)} is not usable as it is: {exc}") from None
+    if name not in store.pages:
+        raise UpdateError(f"there is no page {name!r}; the pages are: {', '.join(sorted(store.pages))}")
+    if len(store.pages) == 1:
+        raise UpdateError(f"{name} is the only page; a client needs one (add another page first)")
+    pages = {other: page for other, page in store.pages.items() if other != name}
+    report = [f"page: removes page {name}; paths: {', '.join(store.pages[name].paths)}"]
+    with tempfile.TemporaryDirectory(prefix="batch-remove-spec-") as scratch:
+        staged = _stage(store, pages, Path(scratch))
+        lines = _report(store, staged)
+        _install(staged)
+    report.append(f"deleted {_relative(OPENAPI / PAGES_DIR / name)}.json and its provenance")
+    return [*report, *lines]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path, help="Batch docs page (.md) or OpenAPI document (.json)")
+    parser.add_argument("source", type=Path, nargs="?", help="Batch docs page (.md) or OpenAPI document (.json)")
+    parser.add_argument("--url", help="the page's address, for its provenance")
+    parser.add_argument("--remove", metavar="PAGE", help="remove this page (its name in openapi/pages.json)")
     args = parser.parse_args(argv)
+    if (args.source is None) == (args.remove is None):
+        parser.error("give a SOURCE to add or replace, or --remove PAGE")
+    command = "remove-spec" if args.remove else "update-spec"
     try:
-        lines = update(args.source)
+        lines = remove(args.remove) if args.remove else update(args.source, url=args.url)
     except UpdateError as exc:
-        print(f"update-spec: {exc}", file=sys.stderr)
+        print(f"{command}: refused, nothing changed: {exc}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0

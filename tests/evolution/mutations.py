@@ -1,8 +1,8 @@
-"""Plausible evolutions of Batch's OpenAPI document, as small edits of the upstream document (a dict, in place).
+"""Plausible evolutions of Batch's OpenAPI document, as small edits of the segments page (a dict, in place).
 
-Each one is applied to openapi/batch-api.upstream.json *before* our patch (openapi/batch-api.patch.json), the way
-a new upstream document would arrive, so the patch's guards (`test` operations) are exercised too. Edits that
-add parameters append them: the patch addresses `limit` by its index.
+Each one is applied to openapi/pages/segments-list.json *before* the merge with the other pages and our patch
+(openapi/batch-api.patch.json), the way a new upstream page would arrive, so the patch's guards (`test`
+operations) are exercised too. Edits that add parameters append them: the patch addresses `limit` by its index.
 
 `MUTATIONS` pairs each with the check module that proves its specific promise and the generated files it is
 expected to change (relative to generated/batch_rest_generated); `NEGATIVE_CONTROL` is a change the wrapper
@@ -133,31 +133,39 @@ class Mutation:
 
 _LIST_MODULE = "api/segments/segments_list.py"
 _PAGE_MODEL = "models/segments_list_response_200.py"
+# tools/emit_layer.py's files: the document (openapi.json) changes with every mutation; the operations' facts and
+# the typed layer change when an operation, a parameter or a list's envelope does.
+_DOCUMENT = "openapi.json"
+_EMITTED = frozenset({"_operations.py", "_typed.py"})
+
+
+def _changed(*files: str, emitted: bool = False) -> frozenset[str]:
+    return frozenset({*files, _DOCUMENT}) | (_EMITTED if emitted else frozenset())
+
 
 MUTATIONS = [
-    Mutation("version_bump", version_bump, "check_version_bump.py", frozenset({"_server.py"})),
-    Mutation("new_item_field", new_item_field, "check_new_item_field.py", frozenset({"models/one_segment.py"})),
-    Mutation("new_error_statuses", new_error_statuses, "check_new_error_statuses.py", frozenset({_LIST_MODULE})),
+    Mutation("version_bump", version_bump, "check_version_bump.py", _changed("_server.py")),
+    Mutation("new_item_field", new_item_field, "check_new_item_field.py", _changed("models/one_segment.py")),
+    Mutation("new_error_statuses", new_error_statuses, "check_new_error_statuses.py", _changed(_LIST_MODULE)),
     Mutation(
         "new_list_endpoint",
         new_list_endpoint,
         "check_new_list_endpoint.py",
-        frozenset(
-            {
-                "api/audiences/__init__.py",
-                "api/audiences/audiences_list.py",
-                "models/__init__.py",
-                "models/one_audience.py",
-                "models/audiences_list_response_200.py",
-            }
+        _changed(
+            "api/audiences/__init__.py",
+            "api/audiences/audiences_list.py",
+            "models/__init__.py",
+            "models/one_audience.py",
+            "models/audiences_list_response_200.py",
+            emitted=True,
         ),
     ),
-    Mutation("new_query_param", new_query_param, "check_new_query_param.py", frozenset({_LIST_MODULE})),
+    Mutation("new_query_param", new_query_param, "check_new_query_param.py", _changed(_LIST_MODULE, emitted=True)),
     Mutation(
-        "error_schema_evolves", error_schema_evolves, "check_error_schema_evolves.py", frozenset({"models/error.py"})
+        "error_schema_evolves", error_schema_evolves, "check_error_schema_evolves.py", _changed("models/error.py")
     ),
-    Mutation("envelope_required", envelope_required, "check_envelope_required.py", frozenset({_PAGE_MODEL})),
-    Mutation("response_removed", response_removed, "check_response_removed.py", frozenset({_LIST_MODULE})),
+    Mutation("envelope_required", envelope_required, "check_envelope_required.py", _changed(_PAGE_MODEL)),
+    Mutation("response_removed", response_removed, "check_response_removed.py", _changed(_LIST_MODULE)),
 ]
 
-NEGATIVE_CONTROL = Mutation("rename_next_from", rename_next_from, None, frozenset({_PAGE_MODEL}))
+NEGATIVE_CONTROL = Mutation("rename_next_from", rename_next_from, None, _changed(_PAGE_MODEL, emitted=True))

@@ -1,9 +1,10 @@
 """The spec-evolution matrix: regenerate from mutated upstream documents; the wrapper's tests must still pass.
 
-For each mutation in mutations.py: write the mutated upstream document to a temporary folder, regenerate the
-package with the pinned generator, our patch and our config (tools/generate.py, which fails on any generator
-warning), check that exactly the expected generated files changed, then run in a subprocess, with the
-regenerated package first on PYTHONPATH and the wrapper imported from wrapper/ (unmodified):
+For each mutation in mutations.py: write the mutated segments page to a temporary folder, regenerate the
+package from it and the other stored pages with the pinned generator, our merge, patch and config
+(tools/generate.py --page ..., which fails on any generator warning), check that exactly the expected generated
+files changed, then run in a subprocess, with the regenerated package first on PYTHONPATH and the wrapper
+imported from wrapper/ (unmodified):
 
     pytest -m "not pinned_spec" tests/unit [tests/integration/test_client_against_fake_server.py] checks/<check>
 
@@ -31,7 +32,8 @@ import pytest
 from mutations import MUTATIONS, NEGATIVE_CONTROL, Mutation
 
 REPO = Path(__file__).resolve().parents[2]
-UPSTREAM = REPO / "openapi" / "batch-api.upstream.json"
+PAGES = REPO / "openapi" / "pages"
+SEGMENTS_PAGE = PAGES / "segments-list.json"  # the page the mutations edit
 COMMITTED = REPO / "generated" / "batch_rest_generated"
 CHECKS = Path(__file__).resolve().parent / "checks"
 INTEGRATION = REPO / "tests" / "integration" / "test_client_against_fake_server.py"
@@ -42,7 +44,7 @@ SUITE_TIMEOUT = 240
 # A test may wait for the runs queued before its own: allow for all of them, sequentially, on one CPU.
 TEST_TIMEOUT = (GENERATE_TIMEOUT + SUITE_TIMEOUT) * 2
 
-SEAM_TEST = "tests/unit/test_seam.py::test_segments_list_is_discovered_as_a_list_operation"
+SEAM_TEST = "tests/unit/test_seam.py::test_segments_list_is_described_as_a_cursor_list"
 
 
 @dataclass
@@ -81,17 +83,18 @@ def shared_suite() -> list[str]:
 
 def run_mutation(mutation: Mutation, workdir: Path) -> Run:
     started = time.monotonic()
-    document = json.loads(UPSTREAM.read_text(encoding="utf-8"))
+    document = json.loads(SEGMENTS_PAGE.read_text(encoding="utf-8"))
     mutation.apply(document)
-    upstream = workdir / "doc.json"
-    upstream.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    mutated = workdir / "pages" / SEGMENTS_PAGE.name
+    mutated.parent.mkdir()
+    mutated.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    others = sorted(path for path in PAGES.glob("*.json") if path != SEGMENTS_PAGE)
     package_root = workdir / "pkg"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     generate = [
         sys.executable,
         str(REPO / "tools" / "generate.py"),
-        "--upstream",
-        str(upstream),
+        *(f"--page={path}" for path in [mutated, *others]),
         "--output",
         str(package_root / "batch_rest_generated"),
     ]

@@ -1,156 +1,360 @@
-"""tools/update_spec.py (`make update-spec SOURCE=...`), run on a temporary copy of the repository's files.
+"""`make update-spec` / `make remove-spec` (tools/update_spec.py), run on a temporary copy of the repository's files.
 
 data/segments-list.md is Batch's docs page for GET /segments/list as fetched on 2026-11-26
 (https://doc.batch.com/developer/api/cep/segments/list.md): its OpenAPI block, two other fenced blocks (a
-response example, an HTTP snippet) and prose. `page_with` swaps in another document, so that the tests feed
-the tool a realistic page whatever the committed document is.
+response example, an HTTP snippet) and prose. tests/fixtures/pages/ holds reconstructions of Batch's other pages
+written for tests (not Batch's documents). `page_with` swaps another document into the real page, so that the
+tool is fed realistic pages whatever the stored one is.
+
+Each test starts from the shipped openapi/ and a generated/ freshly generated from it (not the committed one, so
+that these tests judge update-spec, not drift: the `generated` tox environment judges that).
 """
 
 from __future__ import annotations
 
+import ast
+import copy
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from mutations import new_item_field, new_list_endpoint, version_bump
+from mutations import new_item_field, version_bump
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = Path(__file__).resolve().parent / "data" / "segments-list.md"
-PAGE_SHA256 = "302f260320eaff0d7900b7cb73d0d319bd34b2bee43cec227b9efe351f0317c5"  # of its OpenAPI block
+FIXTURE_PAGES = REPO / "tests" / "fixtures" / "pages"
+PACKAGE = Path("generated", "batch_rest_generated")
+# The fixture pages in the order the workflow test adds them, and the operation each brings.
+FIXTURES = {
+    "profiles-update": "profiles/profiles_update",
+    "audiences-create": "audiences/audiences_create",
+    "audiences-view": "audiences/audiences_view",
+    "exports-download": "exports/exports_download",
+    "campaigns-delete": "campaigns/campaigns_delete",
+    "catalogs-list": "catalogs/catalogs_list",
+    "audiences-list": "audiences/audiences_list",
+    "catalogs-create": "catalogs/catalogs_create",
+    "profiles-export": "profiles/profiles_export",
+    "exports-view": "exports/exports_view",
+}
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(300)
 
 sys.path.insert(0, str(REPO / "tools"))
 import update_spec  # noqa: E402
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """The files update_spec reads and writes, copied: tools/, generator-config.yaml, openapi/, generated/."""
-    root = tmp_path / "repo"
-    (root / "tools").mkdir(parents=True)
-    for name in ("generate.py", "update_spec.py"):
-        shutil.copy2(REPO / "tools" / name, root / "tools" / name)
-    shutil.copy2(REPO / "generator-config.yaml", root)
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files update_spec reads and writes, copied once: tools/, generator-config.yaml, openapi/, and
+    generated/ as generate.py writes it from them."""
+    root = tmp_path_factory.mktemp("shipped") / "repo"
+    shutil.copytree(REPO / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "openapi", root / "openapi")
-    shutil.copytree(
-        REPO / "generated" / "batch_rest_generated",
-        root / "generated" / "batch_rest_generated",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    shutil.copy2(REPO / "generator-config.yaml", root)
+    generate = [sys.executable, str(root / "tools" / "generate.py")]
+    result = subprocess.run(generate, cwd=root, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
     return root
 
 
-def snapshot(root):
+@pytest.fixture
+def repo(shipped: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(shipped, root)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def run(root, source):
+def run(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(root / "tools" / "update_spec.py"), str(source)],
+        [sys.executable, str(root / "tools" / "update_spec.py"), *map(str, args)],
         cwd=root,
         capture_output=True,
         text=True,
-        timeout=100,
+        timeout=120,
         check=False,
     )
 
 
-def committed_text():
-    return (REPO / "openapi" / "batch-api.upstream.json").read_text(encoding="utf-8").rstrip("\n")
+def add(root: Path, source: Path, *args: str) -> str:
+    result = run(root, source, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
-def page_with(document_text):
-    """The docs page with `document_text` in place of its OpenAPI block."""
+def check_generated(root: Path) -> None:
+    command = [sys.executable, str(root / "tools" / "generate.py"), "--check"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def stored_text() -> str:
+    return (REPO / "openapi" / "pages" / "segments-list.json").read_text(encoding="utf-8").rstrip("\n")
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads(update_spec.extract_document((FIXTURE_PAGES / f"{name}.md").read_text(encoding="utf-8"), name))
+
+
+def page_with(document_text: str) -> str:
+    """The real docs page with `document_text` in place of its OpenAPI block."""
     page = PAGE.read_text(encoding="utf-8")
     (original,) = [b for _, b in update_spec.fenced_blocks(page) if '"openapi"' in b]
     return page.replace(original, document_text)
 
 
-def compact(document):
+def compact(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
-def changes(stdout):
+def write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(compact(document), encoding="utf-8")
+    return path
+
+
+def changes(stdout: str) -> list[str]:
     lines = stdout.splitlines()
     return [line.strip() for line in lines[lines.index("changes:") + 1 :] if line.startswith("  ")]
 
 
-def test_the_page_block_is_extracted_verbatim():
+def operations(root: Path) -> list[str]:
+    api = root / PACKAGE / "api"
+    return sorted(f"{p.parent.name}/{p.stem}" for p in api.glob("*/*.py") if p.name != "__init__.py")
+
+
+def client_operations(root: Path) -> list[str]:
+    """The operations the client offers: the keys of OPERATIONS in the generated _operations.py."""
+    tree = ast.parse((root / PACKAGE / "_operations.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "OPERATIONS":
+            return list(ast.literal_eval(node.value))  # type: ignore[attr-defined]
+    raise AssertionError("no OPERATIONS in _operations.py")
+
+
+def test_the_page_block_is_extracted_verbatim() -> None:
     text = update_spec.extract_document(PAGE.read_text(encoding="utf-8"), PAGE.name)
-    assert hashlib.sha256(text.encode()).hexdigest() == PAGE_SHA256
+    assert text == stored_text()
     assert json.loads(text)["openapi"] == "3.1.0"
 
 
-def test_the_page_of_the_committed_document_gives_no_changes(repo, tmp_path):
+def test_the_page_of_the_stored_document_gives_no_changes(repo: Path, tmp_path: Path) -> None:
     source = tmp_path / "list.md"
-    source.write_text(page_with(committed_text()), encoding="utf-8")
+    source.write_text(page_with(stored_text()), encoding="utf-8")
     before = snapshot(repo)
-    result = run(repo, source)
-    assert result.returncode == 0, result.stderr
-    assert "no changes" in result.stdout
-    assert "\nchanges:" not in result.stdout
+    stdout = add(repo, source)
+    assert "no changes: openapi/pages/segments-list.json already holds this page" in stdout
+    assert "\nchanges:" not in stdout
     assert snapshot(repo) == before
 
 
-def test_a_bumped_version_and_a_new_field_are_reported_exactly(repo, tmp_path):
-    document = json.loads(committed_text())
+def test_every_fixture_page_is_added_one_by_one(repo: Path) -> None:
+    for count, (name, operation) in enumerate(FIXTURES.items(), 2):
+        stdout = add(repo, FIXTURE_PAGES / f"{name}.md")
+        assert f"page: adds page {name}; paths: /{name.replace('-', '/')}" in stdout
+        assert f"regenerated generated/batch_rest_generated from {count} pages: " in stdout
+        assert f"operations added: {operation}" in changes(stdout)
+        assert "servers default version: 2.11 (unchanged)" in changes(stdout)
+        assert "run `make test`" in stdout
+        assert (repo / "openapi" / "pages" / f"{name}.json").read_text(encoding="utf-8") == json.dumps(
+            fixture(name), separators=(",", ":"), ensure_ascii=False
+        ) + "\n"
+    assert "merge: servers default version: 2.11, the highest of the pages' (2.10 on audiences-create, " in stdout
+    assert operations(repo) == sorted([*FIXTURES.values(), "segments/segments_list"])
+    assert sorted(client_operations(repo)) == sorted(op.split("/")[1] for op in operations(repo))
+    provenance = json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))
+    assert sorted(provenance) == sorted([*FIXTURES, "segments-list"])
+    assert provenance["exports-view"]["url"] == "https://doc.batch.com/developer/api/cep/exports/view.md"
+    assert '"version": "2.11"' in (repo / PACKAGE / "_server.py").read_text(encoding="utf-8")
+    check_generated(repo)
+
+
+def test_a_page_with_the_same_paths_replaces_the_stored_one(repo: Path, tmp_path: Path) -> None:
+    document = json.loads(stored_text())
     version_bump(document)
     new_item_field(document)
     text = compact(document)
     source = tmp_path / "list.md"
     source.write_text(page_with(text), encoding="utf-8")
-    result = run(repo, source)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert changes(result.stdout) == [
+    stdout = add(repo, source)
+    assert "page: replaces page segments-list (its paths: /segments/list); paths: /segments/list" in stdout
+    assert changes(stdout)[:3] == [
         "servers default version: 2.11 -> 2.12",
         "info.version: 2.9 -> 2.10",
         "model OneSegment: + audience_size: int | Unset",
-        "generated files changed: _server.py, models/one_segment.py",
     ]
-    assert "add a CHANGELOG.md entry" in result.stdout
-    # the page's block, verbatim, plus a newline; the provenance follows it; generated/ is what make generate writes
-    assert (repo / "openapi" / "batch-api.upstream.json").read_text(encoding="utf-8") == text + "\n"
-    assert hashlib.sha256(text.encode()).hexdigest() in (repo / "openapi" / "README.md").read_text(encoding="utf-8")
-    check = subprocess.run(
-        [sys.executable, str(repo / "tools" / "generate.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=100,
-        check=False,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert changes(stdout)[3].startswith("generated files changed: _server.py, ")
+    assert "add a CHANGELOG.md entry" in stdout
+    # the page's block, verbatim, plus a newline, under the stored name; its provenance follows it
+    assert (repo / "openapi" / "pages" / "segments-list.json").read_text(encoding="utf-8") == text + "\n"
+    provenance = json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))["segments-list"]
+    assert provenance["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert provenance["url"] == "https://doc.batch.com/developer/api/cep/segments/list.md"  # named by the page
+    check_generated(repo)
 
 
-def test_a_json_file_with_a_new_endpoint(repo, tmp_path):
-    document = json.loads(committed_text())
-    new_list_endpoint(document)
-    source = tmp_path / "batch.json"
-    source.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    result = run(repo, source)
-    assert result.returncode == 0, result.stdout + result.stderr
-    summary = changes(result.stdout)
-    assert "operations added: audiences/audiences_list" in summary
-    assert "models added: AudiencesListResponse200, OneAudience" in summary
-    assert "servers default version: 2.11 (unchanged)" in summary
-    assert not any(line.startswith(("model OneSegment", "operation segments/")) for line in summary)
-    assert (repo / "generated" / "batch_rest_generated" / "api" / "audiences" / "audiences_list.py").exists()
+def test_a_replacing_page_may_bring_a_new_path_and_its_address(repo: Path, tmp_path: Path) -> None:
+    document = json.loads(stored_text())
+    view = copy.deepcopy(document["paths"]["/segments/list"])
+    view["get"]["operationId"] = "segments_view"
+    document["paths"]["/segments/view"] = view
+    address = "https://doc.batch.com/developer/api/cep/segments.md"
+    stdout = add(repo, write(tmp_path / "segments.json", document), "--url", address)
+    assert "page: replaces page segments-list" in stdout
+    assert "operations added: segments/segments_view" in changes(stdout)
+    assert json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))["segments-list"]["url"] == address
+    assert sorted(p.name for p in (repo / "openapi" / "pages").iterdir()) == ["segments-list.json"]
 
 
-def test_when_the_patch_no_longer_applies_nothing_changes(repo, tmp_path):
-    document = json.loads(committed_text())
-    del document["paths"]["/segments/list"]["get"]["parameters"][2]  # `limit`, which the patch corrects
-    source = tmp_path / "batch.json"
-    source.write_text(compact(document), encoding="utf-8")
+def test_a_page_overlapping_two_stored_pages_is_refused(repo: Path, tmp_path: Path) -> None:
+    add(repo, FIXTURE_PAGES / "audiences-list.md")
+    document = json.loads(stored_text())  # /segments/list and /audiences/list, each on its own stored page
+    document["paths"] |= fixture("audiences-list")["paths"]
+    document["components"]["schemas"] |= fixture("audiences-list")["components"]["schemas"]
+    before = snapshot(repo)
+    result = run(repo, write(tmp_path / "audiences.json", document))
+    assert result.returncode == 1
+    assert result.stderr.startswith("update-spec: refused, nothing changed: the page's paths are on 2 stored pages")
+    assert "audiences-list has /audiences/list; segments-list has /segments/list" in result.stderr
+    assert snapshot(repo) == before
+
+
+def _error_differs(document: dict[str, Any]) -> dict[str, Any]:
+    document["components"]["schemas"]["Error"]["properties"]["request_id"] = {"type": "string"}
+    return document
+
+
+def test_a_page_whose_shared_error_schema_differs_is_refused_with_a_diff(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "audiences-list.md"
+    page = (FIXTURE_PAGES / "audiences-list.md").read_text(encoding="utf-8")
+    block = update_spec.extract_document(page, source.name)
+    source.write_text(page.replace(block, compact(_error_differs(json.loads(block)))), encoding="utf-8")
     before = snapshot(repo)
     result = run(repo, source)
     assert result.returncode == 1
-    assert "batch-api.patch.json no longer applies" in result.stderr
-    assert "still holds the previous document" in result.stderr
+    assert result.stderr.splitlines()[:4] == [
+        "update-spec: refused, nothing changed: the pages cannot be merged (1 conflict):",
+        "  /components/schemas/Error differs between pages audiences-list and segments-list:",
+        "    --- audiences-list: /components/schemas/Error",
+        "    +++ segments-list: /components/schemas/Error",
+    ]
+    assert '    -    "request_id": {' in result.stderr
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate", "message"),
+    [
+        ("catalogs-list", lambda d: d["components"]["responses"]["401"].update(description="No"), "responses/401"),
+        ("exports-view", lambda d: d["components"]["parameters"]["HeaderProjectKey"].pop("required"), "HeaderProject"),
+        ("catalogs-create", lambda d: d["servers"][0].update(url="https://eu.batch.com/{version}"), "/servers"),
+        (  # valid alone, not once merged
+            "campaigns-delete",
+            lambda d: d["paths"]["/campaigns/delete"]["post"].update(operationId="segments_list"),
+            "the merged document is not valid OpenAPI 3.1.0: Operation ID 'segments_list'",
+        ),
+    ],
+    ids=["response-401", "project-header", "server-url", "operation-id"],
+)
+def test_pages_that_cannot_be_merged_leave_everything_as_it_was(
+    repo: Path, tmp_path: Path, name: str, mutate: Any, message: str
+) -> None:
+    document = fixture(name)
+    mutate(document)
+    before = snapshot(repo)
+    result = run(repo, write(tmp_path / f"{name}.json", document))
+    assert result.returncode == 1
+    assert result.stderr.startswith("update-spec: refused, nothing changed: ")
+    assert message in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_the_patch_can_decide_a_component_that_differs(repo: Path, tmp_path: Path) -> None:
+    document = _error_differs(fixture("audiences-list"))
+    patch_path = repo / "openapi" / "batch-api.patch.json"
+    patch = json.loads(patch_path.read_text(encoding="utf-8"))
+    patch.append(
+        {"op": "replace", "path": "/components/schemas/Error", "value": document["components"]["schemas"]["Error"]}
+    )
+    patch_path.write_text(json.dumps(patch, indent=1) + "\n", encoding="utf-8")
+    stdout = add(repo, write(tmp_path / "audiences-list.json", document))
+    assert (
+        "merge: /components/schemas/Error differs between pages audiences-list and segments-list: "
+        f"patch operation #{len(patch)} decides it"
+    ) in stdout
+    assert "model Error: + request_id: str | Unset" in changes(stdout)
+
+
+def test_a_higher_servers_default_on_a_new_page_becomes_the_clients(repo: Path, tmp_path: Path) -> None:
+    document = fixture("catalogs-list")
+    document["servers"][0]["variables"]["version"]["default"] = "2.12"
+    stdout = add(repo, write(tmp_path / "catalogs.json", document))
+    assert "merge: servers default version: 2.12, the highest of the pages' (2.11 on segments-list)" in stdout
+    assert "servers default version: 2.11 -> 2.12" in changes(stdout)
+    assert "page: adds page catalogs-list" in stdout
+    provenance = json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))["catalogs-list"]
+    assert provenance["url"] is None  # a JSON file names no address
+    assert "no address (pass URL=<the page address>)" in stdout
+
+
+def test_remove_spec_takes_a_page_out_and_back_to_where_it_was(repo: Path) -> None:
+    before = snapshot(repo)
+    add(repo, FIXTURE_PAGES / "audiences-view.md")
+    result = run(repo, "--remove", "audiences-view")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "page: removes page audiences-view; paths: /audiences/view" in result.stdout
+    assert "deleted openapi/pages/audiences-view.json and its provenance" in result.stdout
+    summary = changes(result.stdout)
+    assert "operations removed: audiences/audiences_view" in summary
+    assert any(line.startswith("models removed: ") and "OneAudience" in line for line in summary)
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("segments-list", "segments-list is the only page"),
+        ("nope", "there is no page 'nope'; the pages are: segments-list"),
+    ],
+)
+def test_remove_spec_refuses_what_it_cannot_remove(repo: Path, page: str, message: str) -> None:
+    before = snapshot(repo)
+    result = run(repo, "--remove", page)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"remove-spec: refused, nothing changed: {message}")
+    assert snapshot(repo) == before
+
+
+def test_removing_a_page_the_patch_needs_names_the_failing_operation(repo: Path) -> None:
+    add(repo, FIXTURE_PAGES / "audiences-list.md")
+    before = snapshot(repo)
+    result = run(repo, "--remove", "segments-list")
+    assert result.returncode == 1
+    assert "batch-api.patch.json no longer applies: operation #1 of 7 fails:" in result.stderr
+    assert "the document has no 'oneSegment' at /components/schemas (it has: Error, oneAudience)" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_when_the_patch_no_longer_applies_it_names_the_operation(repo: Path, tmp_path: Path) -> None:
+    document = json.loads(stored_text())
+    del document["paths"]["/segments/list"]["get"]["parameters"][2]  # `limit`, which the patch corrects
+    before = snapshot(repo)
+    result = run(repo, write(tmp_path / "batch.json", document))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:3] == [
+        "update-spec: refused, nothing changed: batch-api.patch.json no longer applies: operation #5 of 7 fails:",
+        '    {"op": "test", "path": "/paths/~1segments~1list/get/parameters/2/name", "value": "limit"}',
+        "    the document has no '2' at /paths/~1segments~1list/get/parameters (it has: a list of 2)",
+    ]
     assert snapshot(repo) == before
 
 
@@ -163,7 +367,7 @@ def test_when_the_patch_no_longer_applies_nothing_changes(repo, tmp_path):
         ('```json\n{"openapi": "3.1.0", "a": 1}\n```\n```json\n{"openapi": "3.1.0", "b": 2}\n```\n', "2 different"),
     ],
 )
-def test_pages_without_one_openapi_document_are_refused(repo, tmp_path, page, message):
+def test_pages_without_one_openapi_document_are_refused(repo: Path, tmp_path: Path, page: str, message: str) -> None:
     source = tmp_path / "page.md"
     source.write_text(page, encoding="utf-8")
     before = snapshot(repo)
@@ -173,6 +377,6 @@ def test_pages_without_one_openapi_document_are_refused(repo, tmp_path, page, me
     assert snapshot(repo) == before
 
 
-def test_fenced_blocks_follow_markdown_rules():
+def test_fenced_blocks_follow_markdown_rules() -> None:
     text = "````json\n{\n```\n}\n````\n  ~~~ json\n  [1]\n  ~~~\n```\nunclosed"
     assert update_spec.fenced_blocks(text) == [("json", "{\n```\n}"), ("json", "[1]"), ("", "unclosed")]
