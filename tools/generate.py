@@ -1,13 +1,18 @@
-"""Regenerate `generated/batch_rest_generated` from the vendored OpenAPI document.
+"""Regenerate `generated/batch_rest_generated` from the vendored OpenAPI pages.
 
-    upstream document  --(RFC 6902 patch)-->  patched document  --(openapi-python-client)-->  package
+    openapi/pages/*.json  --(merge)-->  one document  --(RFC 6902 patch)-->  --(openapi-python-client)-->  package
+
+The merge and the patch are tools/openapi_pages.py's (its docstring and openapi/README.md give the rules); the
+merged, patched document must validate as OpenAPI 3.1.
 
 Run through `make generate` / `make check-generated`, which provide the pinned toolchain
 (requirements/tools.txt). The output must be byte-identical wherever it runs, so: a fresh temporary folder
 every time, ruff run `--isolated`, and nothing else from the machine leaking in.
 
 openapi-python-client ignores the document's `servers` and `info.version`; this script records them in
-`batch_rest_generated/_server.py` so that the wrapper's default base URL follows a regenerated document.
+`batch_rest_generated/_server.py` so that the wrapper's default base URL follows a regenerated document. It also
+adds what the wrapper needs per operation (tools/emit_layer.py): openapi.json, _operations.py and _typed.py.
+One template is ours (tools/templates/types.py.jinja): the generator's own, plus a repr for UNSET.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import jsonpatch
+import openapi_pages
+from emit_layer import emit  # tools/ is on sys.path: this script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
-UPSTREAM = ROOT / "openapi" / "batch-api.upstream.json"
-PATCH = ROOT / "openapi" / "batch-api.patch.json"
 CONFIG = ROOT / "generator-config.yaml"
+TEMPLATES = ROOT / "tools" / "templates"
 PACKAGE = "batch_rest_generated"
 TARGET = ROOT / "generated" / PACKAGE
 
@@ -42,18 +47,6 @@ SERVER_URL_TEMPLATE = {url}
 SERVER_VARIABLES = {variables}
 DOCUMENT_VERSION = {version}
 '''
-
-
-def patched_document(upstream: Path = UPSTREAM, patch: Path = PATCH) -> dict[str, Any]:
-    document = json.loads(upstream.read_text(encoding="utf-8"))
-    operations = json.loads(patch.read_text(encoding="utf-8"))
-    try:
-        return jsonpatch.apply_patch(document, operations)  # type: ignore[no-any-return]
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise SystemExit(
-            f"{patch.name} no longer applies to {upstream.name}: {exc}\n"
-            "The upstream document changed shape; update the patch (see openapi/README.md)."
-        ) from None
 
 
 def server_facts(document: dict[str, Any]) -> tuple[str, dict[str, str], str]:
@@ -88,6 +81,8 @@ def generate(document: dict[str, Any], target: Path) -> None:
             "--output-path",
             str(out),
             "--fail-on-warning",
+            "--custom-template-path",
+            str(TEMPLATES),
         ]
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
@@ -95,6 +90,14 @@ def generate(document: dict[str, Any], target: Path) -> None:
             raise SystemExit(f"openapi-python-client failed (exit {result.returncode})")
         (out / "_server.py").write_text(_server_module(document), encoding="utf-8")
         (out / "py.typed").write_text("", encoding="utf-8")
+        emit(document, out)
+        for ruff in (["check", "--fix-only", "--extend-select=I"], ["format"]):  # as generator-config's post_hooks
+            subprocess.run(
+                [str(bin_dir / "ruff"), *ruff, "--isolated", "--no-cache", "--quiet", "_operations.py", "_typed.py"],
+                cwd=out,
+                env=env,
+                check=True,
+            )
         for cache in [*out.rglob("__pycache__"), *out.rglob(".ruff_cache")]:
             shutil.rmtree(cache)
         if target.exists():
@@ -110,7 +113,7 @@ def _tree(root: Path) -> dict[str, str]:
 def drift(expected: Path, actual: Path) -> str:
     """A unified diff from the committed package (`actual`) to a fresh generation (`expected`)."""
     want, have = _tree(expected), _tree(actual)
-    chunks = []
+    chunks: list[str] = []
     for name in sorted(want.keys() | have.keys()):
         if want.get(name) != have.get(name):
             chunks.extend(
@@ -126,15 +129,31 @@ def drift(expected: Path, actual: Path) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--upstream", type=Path, default=UPSTREAM)
-    parser.add_argument("--patch", type=Path, default=PATCH)
+    parser.add_argument("--openapi", type=Path, default=openapi_pages.OPENAPI, help="the folder of pages and patch")
+    parser.add_argument(
+        "--page",
+        type=Path,
+        action="append",
+        default=[],
+        help="generate from these page files instead of the folder's pages (repeatable; provenance unchecked)",
+    )
+    parser.add_argument("--patch", type=Path, help="the RFC 6902 patch (default: the folder's)")
     parser.add_argument("--output", type=Path, default=TARGET, help="package folder to (re)write")
     parser.add_argument("--check", action="store_true", help="regenerate aside and fail if --output differs")
     args = parser.parse_args()
-    document = patched_document(args.upstream, args.patch)
+    try:
+        source = openapi_pages.source_document(
+            openapi_pages.load(args.openapi, page_files=args.page, patch_file=args.patch)
+        )
+    except openapi_pages.PagesError as exc:
+        raise SystemExit(str(exc)) from None
+    document = source.document
     if not args.check:
         generate(document, args.output)
         print(f"generated {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+        print(f"from {len(source.pages)} page{'s' * (len(source.pages) > 1)}: {', '.join(source.pages)}")
+        for note in source.notes:
+            print(note)
         return 0
     with tempfile.TemporaryDirectory(prefix="batch-check-") as scratch:
         fresh = Path(scratch) / PACKAGE

@@ -1,0 +1,683 @@
+"""Emit what the wrapper needs per operation, next to openapi-python-client's output.
+
+    openapi.json    the document the package was generated from (patched, merged): the schemas the client checks
+                    bodies against, and what the fake server serves
+    _operations.py  every operation as plain data (OPERATIONS): resource, action, method, path, parameters with
+                    their Python names, body, documented success statuses and what each returns, paging
+    _typed.py       the typed layer: one resource class per tag (sync, async, raw), whose methods mypy sees with
+                    their real parameters and return types; BatchClient / AsyncBatchClient inherit its mixins
+
+Facts come from the document (statuses, schemas, tags, Location headers) and from the generated modules' source,
+read with `ast` (Python names, annotations, which model parses which status), so nothing here depends on the
+generator's internals, only on the shape of its output, which the golden copy in generated/ pins.
+
+Naming: `<resource>` is the generated folder of the operation's first tag (the generator snake-cases it);
+`<action>` is the operation's module name without its `<resource>_` prefix, or the singular `<resource minus s>_`
+prefix (`profiles_update` -> profiles.update); a cursor list (query `from` and `limit`, a 200 with `has_more`,
+`next_from` and one array) gets `list()` and `list_page()`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openapi_python_client.strings import PythonIdentifier
+
+OPERATIONS_MODULE = "_operations.py"
+TYPED_MODULE = "_typed.py"
+DOCUMENT_FILE = "openapi.json"
+PROJECT_HEADER = "x-batch-project"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# What a resource class already has, and what a list operation's two methods are called.
+RESERVED_ACTIONS = frozenset({"with_raw_response", "list_page"})
+PAGE_FIELDS = frozenset({"items", "has_more", "next_cursor", "count"})
+# The clients' own attributes: a tag of one of these names becomes `<name>_`.
+CLIENT_ATTRIBUTES = frozenset({"base_url", "api_version", "resource", "with_options", "close", "aclose"})
+BUILTIN_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "None", "bytes", "object"})
+
+
+class EmitError(Exception):
+    """The generated package or the document is not shaped as this emitter expects."""
+
+
+# -- the document -------------------------------------------------------------------------------------------
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _resolve(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """Follow `$ref`s from `node` (found at `pointer`): the node they lead to and its pointer."""
+    seen = set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            raise EmitError(f"{pointer}: unsupported or circular $ref {ref!r}")
+        seen.add(ref)
+        node = document
+        for token in ref[2:].split("/"):
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+        pointer = ref
+    return node, pointer
+
+
+def _json_schema(document: dict[str, Any], holder: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str] | None:
+    """The application/json schema of a request body or response, resolved, with its pointer."""
+    content = holder.get("content") or {}
+    media = next((m for m in content if m == "application/json" or m.endswith("+json")), None)
+    if media is None or "schema" not in content[media]:
+        return None
+    return _resolve(document, content[media]["schema"], f"{pointer}/content/{_escape(media)}/schema")
+
+
+# -- the generated modules ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Argument:
+    name: str
+    annotation: str
+    required: bool
+
+
+@dataclass
+class Module:
+    """What an operation module of the generated package says about itself."""
+
+    dotted: str  # api.segments.segments_list
+    folder: str  # segments
+    name: str  # segments_list
+    method: str
+    path: str
+    arguments: dict[str, Argument]
+    imports: dict[str, str]  # imported name -> module it comes from, relative to the package ("models.error")
+    results: dict[int, tuple[str, str | None]]  # status -> (kind, model): kind is model, models, json or none
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    """Imported name -> the module it comes from; `from ...models.x import Y` gives Y -> "models.x"."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.update((alias.asname or alias.name, node.module) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update((alias.asname or alias.name, alias.name) for alias in node.names)
+    return found
+
+
+def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return node
+    raise EmitError(f"no function {name}")
+
+
+def _request_line(get_kwargs: ast.FunctionDef) -> tuple[str, str]:
+    for node in ast.walk(get_kwargs):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if "method" in keys and "url" in keys:
+                values = dict(zip(keys, node.values, strict=False))
+                url = values["url"]
+                if isinstance(url, ast.Call) and isinstance(url.func, ast.Attribute):
+                    url = url.func.value  # "/a/{b}".format(...)
+                method = values["method"]
+                if isinstance(method, ast.Constant) and isinstance(url, ast.Constant):
+                    return str(method.value).upper(), str(url.value)
+    raise EmitError("_get_kwargs builds no {method, url} dict")
+
+
+def _results(parse_response: ast.FunctionDef) -> dict[int, tuple[str, str | None]]:
+    """status -> what `_parse_response` does with it: a model's from_dict, a list of them, raw JSON, nothing."""
+    results: dict[int, tuple[str, str | None]] = {}
+    for node in parse_response.body:
+        if not (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and ast.unparse(node.test.left) == "response.status_code"
+            and isinstance(node.test.comparators[0], ast.Constant)
+        ):
+            continue
+        status = int(node.test.comparators[0].value)
+        source = "\n".join(ast.unparse(statement) for statement in node.body)
+        models = re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\.from_dict\(", source)
+        if "cast(Any, None)" in source and not models:
+            results[status] = ("none", None)
+        elif models and re.search(rf"response_{status} = \[\]", source):
+            results[status] = ("models", models[0])
+        elif models:
+            results[status] = ("model", models[0])
+        else:
+            results[status] = ("json", None)
+    return results
+
+
+def read_module(path: Path, package: Path) -> Module:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    get_kwargs = _function(tree, "_get_kwargs")
+    arguments = {}
+    defaults = [None] * (len(get_kwargs.args.kwonlyargs) - len(get_kwargs.args.kw_defaults))
+    for arg, default in zip(get_kwargs.args.kwonlyargs, [*defaults, *get_kwargs.args.kw_defaults], strict=True):
+        if arg.annotation is None:
+            raise EmitError(f"{path.name}: _get_kwargs argument {arg.arg} has no annotation")
+        arguments[arg.arg] = Argument(arg.arg, ast.unparse(arg.annotation), default is None)
+    if get_kwargs.args.args or get_kwargs.args.posonlyargs:
+        raise EmitError(f"{path.name}: _get_kwargs takes positional arguments")
+    method, url = _request_line(get_kwargs)
+    relative = path.relative_to(package).with_suffix("")
+    return Module(
+        dotted=".".join(relative.parts),
+        folder=relative.parts[1],
+        name=relative.parts[2],
+        method=method,
+        path=url,
+        arguments=arguments,
+        imports=_imports(tree),
+        results=_results(_function(tree, "_parse_response")),
+    )
+
+
+def _model_module(module: Module, class_name: str) -> str:
+    origin = module.imports.get(class_name)
+    if origin is None or not origin.startswith("models."):
+        raise EmitError(f"{module.name}: cannot tell which module defines {class_name}")
+    return f"{origin}:{class_name}"
+
+
+def _page_item(package: Path, model_ref: str, items_key: str) -> tuple[str, str | None]:
+    """(Python attribute, item model ref or None) of the page model's field serialised under `items_key`."""
+    module_name, class_name = model_ref.split(":")
+    tree = ast.parse((package / Path(*module_name.split("."))).with_suffix(".py").read_text(encoding="utf-8"))
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+    to_dict = next(n for n in classes[0].body if isinstance(n, ast.FunctionDef) and n.name == "to_dict")
+    attribute = None
+    for node in ast.walk(to_dict):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Subscript)
+            and ast.unparse(node.targets[0]) == f"field_dict[{items_key!r}]"
+            and isinstance(node.value, ast.Name)
+        ):
+            attribute = node.value.id
+    if attribute is None:
+        raise EmitError(f"{class_name}.to_dict writes no {items_key!r}")
+    annotation = next(
+        ast.unparse(n.annotation)
+        for n in classes[0].body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id == attribute
+    )
+    item = re.fullmatch(r"list\[([A-Za-z_][A-Za-z0-9_]*)\](?: \| Unset)?", annotation)
+    if item is None or item[1] in BUILTIN_NAMES:
+        return attribute, None
+    origin = _imports(tree).get(item[1], "")
+    return attribute, f"{origin}:{item[1]}" if origin.startswith("models.") else None
+
+
+# -- facts --------------------------------------------------------------------------------------------------
+
+
+def _action(resource: str, name: str, taken: set[str]) -> str:
+    for prefix in (f"{resource}_", f"{resource.removesuffix('s')}_"):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            candidate = name[len(prefix) :]
+            if candidate.isidentifier() and not keyword.iskeyword(candidate) and candidate not in taken:
+                return candidate
+    return name
+
+
+def _paging(document: dict[str, Any], facts: dict[str, Any], package: Path) -> dict[str, Any] | None:
+    api_names = {p["api_name"]: p for p in facts["params"] if p["in"] == "query"}
+    result = facts["results"].get("200")
+    if "from" not in api_names or "limit" not in api_names or not result or result["kind"] != "model":
+        return None
+    schema, _ = _resolve(document, _pointer_get(document, result["schema"]), result["schema"])
+    properties = schema.get("properties") or {}
+    if not {"has_more", "next_from"} <= properties.keys():
+        return None
+    arrays = [
+        key
+        for key, value in properties.items()
+        if key not in {"has_more", "next_from", "count"} and _resolve(document, value, "")[0].get("type") == "array"
+    ]
+    if len(arrays) != 1:
+        return None
+    items_key = arrays[0]
+    attribute, item_model = _page_item(package, result["model"], items_key)
+    items_pointer = f"{result['schema']}/properties/{_escape(items_key)}/items"
+    _, item_schema = _resolve(document, _pointer_get(document, items_pointer), items_pointer)
+    return {
+        "items_key": items_key,
+        "items_attr": attribute,
+        "item_model": item_model,
+        "item_schema": item_schema,
+        "cursor_param": api_names["from"]["name"],
+        "limit_param": api_names["limit"]["name"],
+    }
+
+
+def _pointer_get(document: dict[str, Any], pointer: str) -> Any:
+    node: Any = document
+    for escaped in pointer.removeprefix("#/").split("/"):
+        token = escaped.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def operation_facts(document: dict[str, Any], package: Path) -> dict[str, dict[str, Any]]:
+    """Every operation of `document`, as the plain data written to _operations.py, sorted by name."""
+    modules = {}
+    for path in sorted((package / "api").glob("*/*.py")):
+        if path.name != "__init__.py":
+            module = read_module(path, package)
+            modules[module.method, module.path] = module
+    facts: dict[str, dict[str, Any]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            operation, pointer = item[method], f"#/paths/{_escape(path)}/{method}"
+            module = modules.get((method.upper(), path))
+            if module is None:
+                raise EmitError(f"{method.upper()} {path}: no generated module (did the generator skip it?)")
+            facts[module.name] = _facts(document, operation, pointer, module, package)
+    actions: dict[str, set[str]] = {}
+    for name in sorted(facts):
+        fact = facts[name]
+        taken = actions.setdefault(fact["resource"], set(RESERVED_ACTIONS))
+        fact["action"] = "list" if fact["paging"] and "list" not in taken else _action(fact["resource"], name, taken)
+        taken.add(fact["action"])
+    return {name: facts[name] for name in sorted(facts)}
+
+
+def _facts(
+    document: dict[str, Any], operation: dict[str, Any], pointer: str, module: Module, package: Path
+) -> dict[str, Any]:
+    params = []
+    project_param = None
+    for index, raw in enumerate([*operation.get("parameters", [])]):
+        parameter, where = _resolve(document, raw, f"{pointer}/parameters/{index}")
+        name = PythonIdentifier(parameter["name"], "field_")
+        if name not in module.arguments:
+            raise EmitError(f"{module.name}: parameter {parameter['name']!r} is not _get_kwargs's {name!r}")
+        if parameter["in"] == "header" and parameter["name"].lower() == PROJECT_HEADER:
+            project_param = str(name)
+            continue
+        schema_pointer = _resolve(document, parameter.get("schema", {}), f"{where}/schema")[1]
+        params.append(
+            {
+                "name": str(name),
+                "api_name": parameter["name"],
+                "in": parameter["in"],
+                "required": module.arguments[name].required,
+                "annotation": module.arguments[name].annotation,
+                "schema": schema_pointer,
+                "description": parameter.get("description", ""),
+            }
+        )
+    body = None
+    if "body" in module.arguments:
+        request_body, where = _resolve(document, operation.get("requestBody", {}), f"{pointer}/requestBody")
+        schema = _json_schema(document, request_body, where)
+        annotation = module.arguments["body"].annotation
+        members = [m.strip() for m in annotation.removeprefix("list[").removesuffix(" | Unset").rstrip("]").split("|")]
+        models = [m for m in members if m in module.imports and module.imports[m].startswith("models.")]
+        body = {
+            "annotation": annotation,
+            "array": annotation.startswith("list["),
+            # the models `body` may be (a union for anyOf), when all of its alternatives are models
+            "models": [_model_module(module, m) for m in models] if len(models) == len(members) else [],
+            "required": module.arguments["body"].required,
+            "schema": schema[1] if schema else None,
+        }
+    results = {}
+    for status_text, raw in sorted((operation.get("responses") or {}).items()):
+        if not status_text.isdigit() or not 200 <= int(status_text) < 400:
+            continue
+        status = int(status_text)
+        response, where = _resolve(document, raw, f"{pointer}/responses/{status_text}")
+        headers = {name.lower() for name in response.get("headers") or {}}
+        schema = _json_schema(document, response, where)
+        kind, model = module.results.get(status, ("none", None))
+        if status >= 300:
+            if "location" not in headers:
+                continue  # a redirect without a Location is an UnexpectedStatusError, as an undocumented one
+            kind, model = "location", None
+        elif status == 204 or schema is None:
+            kind, model = "none", None
+        results[str(status)] = {
+            "kind": kind,
+            "model": _model_module(module, model) if model else None,
+            "schema": schema[1] if schema and kind in {"model", "models", "json"} else None,
+            "description": response.get("description", ""),
+        }
+    fact: dict[str, Any] = {
+        "resource": f"{module.folder}_" if module.folder in CLIENT_ATTRIBUTES else module.folder,
+        "action": "",
+        "module": module.dotted,
+        "method": module.method,
+        "path": module.path,
+        "pointer": pointer,
+        "summary": operation.get("summary", ""),
+        "description": operation.get("description", ""),
+        "params": params,
+        "project_param": project_param,
+        "body": body,
+        "results": results,
+    }
+    fact["paging"] = _paging(document, fact, package)
+    return fact
+
+
+# -- _operations.py -----------------------------------------------------------------------------------------
+
+OPERATIONS_HEADER = '''\
+"""Every operation of the document, as plain data. Written by tools/generate.py (tools/emit_layer.py): do not edit.
+
+Read by batch_rest's seam (requests and parsing), its CLI (one command per operation) and its fake server.
+Schemas are JSON pointers into openapi.json, next to this module.
+"""
+
+from typing import Any
+
+'''
+
+
+def operations_module(facts: dict[str, dict[str, Any]]) -> str:
+    return OPERATIONS_HEADER + "OPERATIONS: dict[str, dict[str, Any]] = " + _literal(facts) + "\n"
+
+
+def _literal(value: Any, indent: int = 0) -> str:
+    """A Python literal for JSON-like data, one key per line, so that diffs of regenerations read well."""
+    pad = "    " * (indent + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k)}: {_literal(v, indent + 1)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + "    " * indent + "}"
+    if isinstance(value, list) and value:
+        return "[\n" + "\n".join(f"{pad}{_literal(v, indent + 1)}," for v in value) + "\n" + "    " * indent + "]"
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+# -- _typed.py ----------------------------------------------------------------------------------------------
+
+TYPED_HEADER = '''\
+"""Typed resources, one per tag of the document. Written by tools/generate.py (tools/emit_layer.py): do not edit.
+
+`SyncResources` and `AsyncResources` are mixins of batch_rest's BatchClient and AsyncBatchClient: one attribute
+per resource, whose methods are the operations (`client.<resource>.<action>(...)`). Every call goes through the
+wrapper's one request path (batch_rest._resource); this module only gives each operation its signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from batch_rest._resource import (
+    AsyncResource,
+    ListKey,
+    OperationKey,
+    Page,
+    RequestOptions,
+    SyncResource,
+    as_raw,
+    as_raw_async,
+)
+
+from .types import UNSET, Unset
+
+if TYPE_CHECKING:
+'''
+
+OPTIONS = (
+    "        timeout: float | httpx.Timeout | None = None,\n"
+    "        max_retries: int | None = None,\n"
+    "        extra_headers: Mapping[str, str] | None = None,\n"
+)
+
+
+@dataclass
+class _Names:
+    """What _typed.py must import for its annotations."""
+
+    models: dict[str, str] = field(default_factory=dict)  # class -> module
+    modules: set[str] = field(default_factory=set)
+
+    def annotation(self, text: str, module: Module | None, package_imports: dict[str, str] | None = None) -> str:
+        for node in ast.walk(ast.parse(text, mode="eval")):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                self.modules.add(node.value.id)
+            elif isinstance(node, ast.Name) and node.id not in BUILTIN_NAMES | {"Unset"}:
+                origin = (package_imports or (module.imports if module else {})).get(node.id)
+                if origin is None or not origin.startswith("models."):
+                    raise EmitError(f"cannot import {node.id!r}, used in the annotation {text!r}")
+                self.models[node.id] = origin
+        return text
+
+    def model(self, ref: str) -> str:
+        module_name, class_name = ref.split(":")
+        self.models[class_name] = module_name
+        return class_name
+
+
+def _docstring(fact: dict[str, Any], indent: str) -> str:
+    lines = [fact["summary"] or fact["description"] or fact["action"]]
+    if fact["description"] and fact["description"] != lines[0]:
+        lines += ["", *fact["description"].strip().splitlines()]
+    lines += ["", f"{fact['method']} {fact['path']}"]
+    for param in fact["params"]:
+        described = f": {' '.join(param['description'].split())}" if param["description"] else ""
+        lines.append(f"{param['name']} ({param['in']} `{param['api_name']}`){described}")
+    text = "\n".join(f"{indent}{line}".rstrip() if line else "" for line in lines).strip()
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return f'{indent}"""{text}\n{indent}"""\n'
+
+
+def _signature_params(fact: dict[str, Any], names: _Names, module: Module, *, skip: set[str]) -> list[str]:
+    lines = []
+    for param in sorted(fact["params"], key=lambda p: not p["required"]):
+        if param["name"] in skip:
+            continue
+        annotation = names.annotation(param["annotation"], module)
+        if param["required"]:
+            lines.append(f"        {param['name']}: {annotation},\n")
+        else:
+            full = annotation if "Unset" in annotation else f"{annotation} | Unset"
+            lines.append(f"        {param['name']}: {full} = UNSET,\n")
+    body = fact["body"]
+    if body is not None:
+        annotation = names.annotation(body["annotation"].removesuffix(" | Unset"), module)
+        if body["models"]:
+            alternatives = " | ".join([*(names.model(m) for m in body["models"]), "Mapping[str, object]"])
+            annotation = f"Sequence[{alternatives}]" if body["array"] else alternatives
+        lines.insert(
+            0,
+            f"        body: {annotation},\n" if body["required"] else f"        body: {annotation} | Unset = UNSET,\n",
+        )
+    return lines
+
+
+def _result_type(fact: dict[str, Any], names: _Names) -> str:
+    types = []
+    for result in fact["results"].values():
+        kind = result["kind"]
+        if kind == "location":
+            text = "str"
+        elif kind == "none":
+            text = "None"
+        elif kind == "model":
+            text = names.model(result["model"])
+        elif kind == "models":
+            text = f"list[{names.model(result['model'])}]"
+        else:
+            text = "object"
+        if text not in types:
+            types.append(text)
+    return " | ".join(types) or "None"
+
+
+def _call_args(fact: dict[str, Any], skip: set[str]) -> str:
+    names = [p["name"] for p in fact["params"] if p["name"] not in skip]
+    if fact["body"] is not None:
+        names.insert(0, "body")
+    return "{" + ", ".join(f'"{n}": {n}' for n in names) + "}"
+
+
+def _class_name(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in text.split("_") if part)
+
+
+@dataclass
+class _Methods:
+    """The emitted code of one resource: its methods, sync and async, and their raw twins."""
+
+    sync: list[str] = field(default_factory=list)
+    async_: list[str] = field(default_factory=list)
+    raw_sync: list[str] = field(default_factory=list)
+    raw_async: list[str] = field(default_factory=list)
+
+    def add(self, name: str, sync: str, async_: str) -> None:
+        self.sync.append(sync)
+        self.async_.append(async_)
+        self.raw_sync.append(f"        self.{name} = as_raw(resource.{name})\n")
+        self.raw_async.append(f"        self.{name} = as_raw_async(resource.{name})\n")
+
+
+def _sync(template: str) -> str:
+    return template.replace("@ASYNC@", "").replace("@AWAIT@", "")
+
+
+def _async(template: str) -> str:
+    return template.replace("@ASYNC@", "async ").replace("@AWAIT@", "await ")
+
+
+def _list_operation(name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods) -> list[str]:
+    """Emit list() and list_page(); return the page class and the operation key."""
+    paging, action, key = fact["paging"], fact["action"], f"_{name.upper()}"
+    item = names.model(paging["item_model"]) if paging["item_model"] else "object"
+    page = f"{_class_name(name)}Page"
+    alias = paging["items_attr"]
+    page_class = f'class {page}(Page["{item}"]):\n    """A page of {fact["method"]} {fact["path"]}."""\n'
+    if alias not in PAGE_FIELDS and alias.isidentifier():
+        page_class += (
+            f"\n    @property\n    def {alias}(self) -> list[{item}]:\n"
+            f'        """The page\'s `{paging["items_key"]}`: the same list as `items`."""\n'
+            "        return self.items\n"
+        )
+    skip = {paging["cursor_param"], paging["limit_param"]}
+    params = "".join(_signature_params(fact, names, module, skip=skip))
+    args, doc = _call_args(fact, skip), _docstring(fact, "        ")
+    options = "RequestOptions(timeout, max_retries, extra_headers)"
+    listing = (
+        f"    def {action}(\n        self,\n        *,\n{params}"
+        f"        page_size: int = 100,\n        start_cursor: str | None = None,\n{OPTIONS}"
+        f"    ) -> @PAGER@[{item}, {page}]:\n{doc}"
+        f"        return self._list({key}, {args}, page_size, start_cursor, {options})\n"
+    )
+    one_page = (
+        f"    @ASYNC@def {action}_page(\n        self,\n        *,\n{params}"
+        f"        limit: int | None = None,\n        cursor: str | None = None,\n{OPTIONS}"
+        f"    ) -> {page}:\n{doc.replace(chr(34) * 3, chr(34) * 3 + 'One page (one request, plus retries): ', 1)}"
+        f"        return @AWAIT@self._list_page({key}, {args}, limit, cursor, {options})\n"
+    )
+    methods.sync.append(listing.replace("@PAGER@", "Pager"))
+    methods.async_.append(listing.replace("@PAGER@", "AsyncPager"))
+    methods.add(f"{action}_page", _sync(one_page), _async(one_page))
+    return [page_class, f'{key}: ListKey[{item}, {page}] = ListKey("{name}", {page})\n']
+
+
+def _call_operation(name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods) -> str:
+    """Emit the operation's method; return its operation key."""
+    key, result = f"_{name.upper()}", _result_type(fact, names)
+    params = "".join(_signature_params(fact, names, module, skip=set()))
+    idempotent = "" if fact["method"] in {"GET", "HEAD", "OPTIONS"} else "        idempotent: bool = False,\n"
+    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    method = (
+        f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{params}{OPTIONS}{idempotent}"
+        f"    ) -> {result}:\n{_docstring(fact, '        ')}"
+        f"        return @AWAIT@self._call({key}, {_call_args(fact, set())}, {options})\n"
+    )
+    methods.add(fact["action"], _sync(method), _async(method))
+    return f'{key}: OperationKey[{result}] = OperationKey("{name}")\n'
+
+
+def _resource_classes(resource: str, methods: _Methods) -> str:
+    cls, code = _class_name(resource), ""
+    for prefix, bodies, raw, base in (
+        ("", methods.sync, methods.raw_sync, "SyncResource"),
+        ("Async", methods.async_, methods.raw_async, "AsyncResource"),
+    ):
+        code += (
+            f"class {prefix}{cls}({base}):\n"
+            f'    """The operations tagged {resource!r}."""\n\n' + "\n".join(bodies) + "\n    @cached_property\n"
+            f"    def with_raw_response(self) -> {prefix}{cls}WithRawResponse:\n"
+            f'        """The same operations, returning a RawResponse: the HTTP response, and `.parse()`."""\n'
+            f"        return {prefix}{cls}WithRawResponse(self._client)\n\n\n"
+            f"class {prefix}{cls}WithRawResponse:\n"
+            f'    """{prefix}{cls}\'s operations, returning a RawResponse."""\n\n'
+            "    def __init__(self, client: object) -> None:\n"
+            f"        resource = {prefix}{cls}(client, raw=True)\n" + "".join(raw) + "\n\n"
+        )
+    return code
+
+
+def _mixin(prefix: str, owner: str, resources: list[str]) -> str:
+    properties = "".join(
+        f"\n    @cached_property\n    def {resource}(self) -> {prefix}{_class_name(resource)}:\n"
+        f"        return {prefix}{_class_name(resource)}(self)\n"
+        for resource in resources
+    )
+    return f'class {prefix or "Sync"}Resources:\n    """The resources of {owner}, one per tag of the document."""\n' + (
+        properties or "\n    pass\n"
+    )
+
+
+def typed_module(facts: dict[str, dict[str, Any]], package: Path) -> str:
+    names, pages, keys = _Names(), [], []
+    by_resource: dict[str, _Methods] = {}
+    for name, fact in facts.items():
+        module = read_module(package / Path(*fact["module"].split(".")).with_suffix(".py"), package)
+        methods = by_resource.setdefault(fact["resource"], _Methods())
+        if fact["paging"]:
+            page_class, key = _list_operation(name, fact, module, names, methods)
+            pages.append(page_class)
+        else:
+            key = _call_operation(name, fact, module, names, methods)
+        keys.append(key)
+    resources = sorted(by_resource)
+    imports = ["    import httpx\n", *(f"    import {m}\n" for m in sorted(names.modules - {"httpx"}))]
+    imports.append("\n    from batch_rest._resource import AsyncPager, Pager\n")
+    by_module: dict[str, list[str]] = {}
+    for class_name, module_name in names.models.items():
+        by_module.setdefault(module_name, []).append(class_name)
+    imports += [f"    from .{m} import {', '.join(sorted(c))}\n" for m, c in sorted(by_module.items())]
+    return (
+        TYPED_HEADER
+        + "".join(imports)
+        + "\n\n"
+        + "\n\n".join(pages)
+        + "\n\n"
+        + "".join(keys)
+        + "\n\n"
+        + "".join(_resource_classes(resource, by_resource[resource]) for resource in resources)
+        + _mixin("", "BatchClient", resources)
+        + "\n\n"
+        + _mixin("Async", "AsyncBatchClient", resources)
+    )
+
+
+def emit(document: dict[str, Any], package: Path) -> None:
+    """Write openapi.json, _operations.py and _typed.py into the generated `package`."""
+    facts = operation_facts(document, package)
+    (package / DOCUMENT_FILE).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (package / OPERATIONS_MODULE).write_text(operations_module(facts), encoding="utf-8")
+    (package / TYPED_MODULE).write_text(typed_module(facts, package), encoding="utf-8")
