@@ -19,14 +19,16 @@ endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv demo test generate check-generated update-spec bench lint type clean
+.PHONY: help venv demo test generate check-generated update-spec remove-spec vendor bench lint type clean
 
 help:
 	@echo "make demo              list every segment from the embedded fake Batch server, through the CLI"
-	@echo "make test              every check CI runs: tox (py311 py312 py313 lint type generated contract evolution packaging)"
-	@echo "make generate          regenerate generated/ from openapi/ (pinned openapi-python-client + ruff)"
-	@echo "make check-generated   fail, with a diff, if generated/ is not what make generate writes"
-	@echo "make update-spec SOURCE=<docs page .md or .json>   take a new upstream document, regenerate, summarise"
+	@echo "make test              every check CI runs: tox (py311 py312 py313 lint type generated contract evolution operations packaging)"
+	@echo "make generate          regenerate generated/ from openapi/ (its pages merged, patched; pinned openapi-python-client + ruff)"
+	@echo "make check-generated   fail, with a diff, if generated/ is not what make generate writes (or a page is not verbatim)"
+	@echo "make update-spec SOURCE=<docs page .md or .json> [URL=<its address>]   add or replace that page, regenerate, summarise"
+	@echo "make remove-spec PAGE=<name in openapi/pages.json>   remove a page, regenerate, summarise"
+	@echo "make vendor DEST=<dir> PACKAGE=<name>   write <dir>/<name>/: the client as one package to copy into another repo"
 	@echo "make bench             the benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements/tools.txt requirements/test.txt requirements/dev.txt pyproject.toml
@@ -50,8 +52,18 @@ check-generated: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 
 update-spec: $(STAMP)
-	@test -n "$(SOURCE)" || { echo "usage: make update-spec SOURCE=<docs page .md or .json>"; exit 2; }
-	$(BIN)/python tools/update_spec.py "$(SOURCE)"
+	@test -n "$(SOURCE)" || { echo "usage: make update-spec SOURCE=<docs page .md or .json> [URL=<its address>]"; exit 2; }
+	$(BIN)/python tools/update_spec.py "$(SOURCE)" $(if $(URL),--url "$(URL)")
+
+remove-spec: $(STAMP)
+	@test -n "$(PAGE)" || { echo "usage: make remove-spec PAGE=<name in openapi/pages.json>"; exit 2; }
+	$(BIN)/python tools/update_spec.py --remove "$(PAGE)"
+
+# The drift check first, so that the provenance it writes (pages, API version) is what generated/ comes from.
+vendor: $(STAMP)
+	@test -n "$(DEST)" -a -n "$(PACKAGE)" || { echo "usage: make vendor DEST=<dir> PACKAGE=<name>"; exit 2; }
+	$(BIN)/python tools/generate.py --check
+	$(BIN)/python tools/vendor.py "$(DEST)" "$(PACKAGE)"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

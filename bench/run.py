@@ -15,6 +15,8 @@ exit status is 0 even when a goal is missed (this is a report), and 1 only when 
     by the scheduler, then all pinned to one CPU (cross-CPU wake-ups cost tens of µs each on a small VM).
  5. CLI cold start (`python -m batch_rest --help`, `batch-rest --help`) against `python -c "import httpx"`.
  6. A storm of 429s with Retry-After: time slept against the Retry-After asked for, and no extra requests.
+ 7. CPU cost of POST /profiles/update with 200 edits to an in-memory transport: the wrapper against the bare
+    generated call, in a subprocess importing a package regenerated with the profiles-update fixture page.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class Config:
     cli_rounds: int = 15
     storm_segments: int = 3_000
     storm_async_segments: int = 1_000
+    post_calls: int = 200
+    post_rounds: int = 9
 
 
 QUICK = Config(
@@ -77,6 +81,8 @@ QUICK = Config(
     cli_rounds=7,
     storm_segments=1_000,
     storm_async_segments=0,
+    post_calls=50,
+    post_rounds=3,
 )
 
 
@@ -448,6 +454,47 @@ def bench_storm(config: Config) -> list[Row]:
     return rows
 
 
+# -- 7. a POST with a 200-edit body ---------------------------------------------------------------------------
+
+
+def bench_post(config: Config) -> list[Row]:
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from fixtures.regen import environment, regenerated
+
+    package_root = regenerated(["profiles-update"])
+    command = [sys.executable, str(HERE / "_post_child.py"), "--calls", str(config.post_calls)]
+    command += ["--rounds", str(config.post_rounds)]
+    env = environment(
+        package_root, {"PYTHONPATH": os.pathsep.join([str(HERE), environment(package_root)["PYTHONPATH"]])}
+    )
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
+    result = json.loads(done.stdout)
+    times = result["cpu"]
+    per_call = {name: median(values) / result["calls"] * 1e6 for name, values in times.items()}
+    context = ", ".join(f"{name} {value:.0f} µs/call" for name, value in per_call.items())
+    rounds, calls, size = len(times["wrapper"]), result["calls"], result["body_bytes"]
+    context += f" (CPU, median of {rounds} rounds of {calls} calls; body {size:,} bytes)"
+    what = f"POST /profiles/update, {result['edits']} edits, in-memory transport, CPU"
+    return [
+        _row(
+            "7",
+            f"{what}: wrapper (models) / bare generated call",
+            paired_ratio(times, "wrapper", "generated"),
+            1.10,
+            context,
+        ),
+        _row(
+            "7",
+            f"{what}: wrapper (plain dicts) / bare generated call",
+            paired_ratio(times, "wrapper dicts", "generated"),
+            1.10,
+            "",
+        ),
+    ]
+
+
 # -- the report --------------------------------------------------------------------------------------------------
 
 
@@ -467,7 +514,7 @@ def main() -> int:
     parser.add_argument("--only", metavar="LIST", help="comma-separated benchmark numbers, e.g. 1,4")
     args = parser.parse_args()
     config = QUICK if args.quick else Config()
-    only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5", "6"}
+    only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5", "6", "7"}
 
     started = time.perf_counter()
     benchmarks: list[tuple[str, str, Callable[[], list[Row]]]] = [
@@ -477,6 +524,7 @@ def main() -> int:
         ("4", "loopback against in-memory", lambda: bench_loopback(config)),
         ("5", "CLI cold start", lambda: bench_cli(config)),
         ("6", "429 storm", lambda: bench_storm(config)),
+        ("7", "POST with 200 edits", lambda: bench_post(config)),
     ]
     rows: list[Row] = []
     for number, title, bench in benchmarks:

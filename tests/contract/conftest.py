@@ -1,8 +1,9 @@
 """Stoplight Prism serving the vendored API description, for the contract tests.
 
     prism_servers  (session)  starts one `prism mock` per document on first use, stops them all at the end
-    prism          a Prism for each document: "upstream" (openapi/batch-api.upstream.json, verbatim) and
-                   "patched" (the same with openapi/batch-api.patch.json applied, what the client is generated from)
+    prism          a Prism for each document: "upstream" (openapi/pages/*.json merged, verbatim when there is one
+                   page) and "patched" (the same with openapi/batch-api.patch.json applied, what the client is
+                   generated from)
     upstream_prism / patched_prism   one of them
 
 Prism serves the document's paths at the root (its `servers` entry, https://api.batch.com/{version}, is only
@@ -22,6 +23,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,8 +35,10 @@ import install_prism as setup
 import pytest
 
 ROOT = setup.HERE.parent.parent
-UPSTREAM = ROOT / "openapi" / "batch-api.upstream.json"
-PATCH = ROOT / "openapi" / "batch-api.patch.json"
+sys.path.insert(0, str(ROOT / "tools"))
+import openapi_pages  # noqa: E402 - the merge of openapi/pages/*.json (standard library only)
+
+PATCH_NAME = openapi_pages.PATCH_FILE
 DOCUMENTS = ("upstream", "patched")
 
 START_TIMEOUT = 30.0  # seconds for Prism to answer its first request
@@ -121,12 +125,16 @@ def apply_json_patch(document: Any, operations: list[dict[str, Any]]) -> Any:
     return result
 
 
+def upstream_document() -> Any:
+    return openapi_pages.upstream_document()[0]
+
+
 def patched_document() -> Any:
-    upstream = json.loads(UPSTREAM.read_text(encoding="utf-8"))
+    upstream, patch = openapi_pages.upstream_document()
     try:
-        return apply_json_patch(upstream, json.loads(PATCH.read_text(encoding="utf-8")))
+        return apply_json_patch(upstream, patch)
     except PatchError as exc:
-        raise PatchError(f"{PATCH.name} no longer applies to {UPSTREAM.name}: {exc}") from None
+        raise PatchError(f"{PATCH_NAME} no longer applies to the merged pages: {exc}") from None
 
 
 # --- Prism, the process --------------------------------------------------------------------------------------------
@@ -258,10 +266,9 @@ class PrismServers:
         if document not in self._running:
             if document not in DOCUMENTS:
                 raise ValueError(f"unknown document {document!r}; known: {', '.join(DOCUMENTS)}")
-            path = UPSTREAM
-            if document == "patched":
-                path = self._workdir / "batch-api.patched.json"
-                path.write_text(json.dumps(patched_document(), indent=1), encoding="utf-8")
+            path = self._workdir / f"batch-api.{document}.json"
+            content = patched_document() if document == "patched" else upstream_document()
+            path.write_text(json.dumps(content, indent=1), encoding="utf-8")
             try:
                 self._running[document] = self._stack.enter_context(run_prism(document, path, self._workdir))
             except RuntimeError as exc:

@@ -400,7 +400,7 @@ def test_listing_arguments_are_rejected_naming_them_or_listed(clients, *, kind, 
     )
     if error is not None:
         assert recorder.requests == []
-        named = [name for name in (size_name, cursor_name, *map(repr, extra)) if name in str(error)]
+        named = [name for name in (size_name, cursor_name, *(f"'{k}'" for k in extra)) if name in str(error)]
         assert named, f"{type(error).__name__} names no argument: {error}"
         assert extra or not valid_size or not _valid_cursor(cursor), f"valid arguments rejected: {error}"
         return

@@ -103,11 +103,6 @@ class Harness:
         return [s.code for s in self.run(lambda c: c.segments.list(**list_kwargs))]
 
 
-@pytest.fixture(params=["sync", "async"])
-def kind(request):
-    return request.param
-
-
 def test_lists_every_segment_once_in_order(kind):
     api = FakeBatch(250)
     assert Harness(kind, api).codes() == api.codes

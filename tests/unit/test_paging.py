@@ -8,15 +8,24 @@ from batch_rest import Page, PaginationError
 from batch_rest._paging import Listing, check_cursor, check_page_size
 
 
-def page(has_more, next_cursor, items=("x",)):
-    return Page(items=list(items), has_more=has_more, next_cursor=next_cursor, count=None, items_field="segments")
+def page(has_more, next_cursor, items=("x",), count=None):
+    return Page(items=list(items), has_more=has_more, next_cursor=next_cursor, count=count)
 
 
-def test_items_are_reachable_by_the_api_field_name():
-    p = page(False, None, items=[1, 2])
-    assert p.segments == [1, 2] == p.items
-    with pytest.raises(AttributeError, match="audiences"):
-        _ = p.audiences
+def test_a_page_has_a_length_iterates_its_items_and_a_short_repr():
+    p = page(True, "c+/=", items=[1, 2, 3], count=48)
+    assert len(p) == 3
+    assert list(p) == [1, 2, 3]
+    assert repr(p) == "<Page 3 items, next_cursor='c+/=', count=48>"
+    assert repr(page(False, None, items=[])) == "<Page 0 items, last page>"
+
+
+def test_the_generated_page_class_names_the_items_after_the_api_field():
+    from batch_rest_generated._typed import SegmentsListPage
+
+    p = SegmentsListPage(items=[1, 2], has_more=False, next_cursor=None, count=None)
+    assert p.segments is p.items
+    assert repr(p).startswith("<SegmentsListPage 2 items")
 
 
 def test_page_survives_pickling():

@@ -5,7 +5,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from batch_rest._retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after, retry_delay
+from batch_rest._retry import RETRYABLE_STATUSES, Failure, RetryPolicy, parse_retry_after, retry_delay
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
@@ -36,44 +36,74 @@ def test_unusable_retry_after_is_ignored(header):
 POLICY = RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0, max_retry_after=60.0)
 
 
+def delay(status, *, retries_done=0, retry_after=None, jitter=0.0, idempotent=True, sent=True, policy=POLICY):
+    failure = Failure(status, retry_after, sent=sent)
+    return retry_delay(policy, failure, retries_done=retries_done, idempotent=idempotent, jitter=jitter)
+
+
 @pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES))
 def test_retryable_statuses_are_retried(status):
-    assert retry_delay(POLICY, retries_done=0, status=status, retry_after=None, jitter=0.0) == 0.5
+    assert delay(status) == 0.5
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 418, 501, 505, 520, 302])
 def test_other_statuses_are_not_retried(status):
-    assert retry_delay(POLICY, retries_done=0, status=status, retry_after=None, jitter=0.0) is None
+    assert delay(status) is None
+    assert delay(status, idempotent=False) is None
 
 
 def test_connection_failures_are_retried():
-    assert retry_delay(POLICY, retries_done=0, status=None, retry_after=None, jitter=0.0) == 0.5
+    assert delay(None) == 0.5
 
 
 def test_backoff_doubles_up_to_the_cap_and_jitter_only_shortens_it():
-    delays = [
-        retry_delay(RetryPolicy(max_retries=10), retries_done=n, status=503, retry_after=None, jitter=0.0)
-        for n in range(7)
-    ]
+    delays = [delay(503, retries_done=n, policy=RetryPolicy(max_retries=10)) for n in range(7)]
     assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
-    jittered = retry_delay(POLICY, retries_done=2, status=503, retry_after=None, jitter=0.999)
+    jittered = delay(503, retries_done=2, jitter=0.999)
     assert 0.75 * 2.0 <= jittered < 2.0
 
 
 def test_gives_up_after_max_retries():
-    assert retry_delay(POLICY, retries_done=2, status=500, retry_after=None, jitter=0.0) == 2.0
-    assert retry_delay(POLICY, retries_done=3, status=500, retry_after=None, jitter=0.0) is None
-    assert retry_delay(RetryPolicy(max_retries=0), retries_done=0, status=None, retry_after=None, jitter=0) is None
+    assert delay(500, retries_done=2) == 2.0
+    assert delay(500, retries_done=3) is None
+    assert delay(None, policy=RetryPolicy(max_retries=0)) is None
 
 
 def test_retry_after_is_honoured_exactly_without_jitter():
-    assert retry_delay(POLICY, retries_done=0, status=429, retry_after=7.0, jitter=0.9) == 7.0
-    assert retry_delay(POLICY, retries_done=1, status=503, retry_after=60.0, jitter=0.9) == 60.0
+    assert delay(429, retry_after=7.0, jitter=0.9) == 7.0
+    assert delay(503, retries_done=1, retry_after=60.0, jitter=0.9) == 60.0
 
 
 def test_retry_after_beyond_the_cap_gives_up_at_once():
-    assert retry_delay(POLICY, retries_done=0, status=429, retry_after=60.5, jitter=0.0) is None
+    assert delay(429, retry_after=60.5) is None
 
 
 def test_retry_after_does_not_make_a_client_error_retryable():
-    assert retry_delay(POLICY, retries_done=0, status=400, retry_after=1.0, jitter=0.0) is None
+    assert delay(400, retry_after=1.0) is None
+
+
+# -- what is not idempotent (a POST) is repeated only when the server provably did nothing ---------------------
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_post_is_retried_when_the_server_says_it_did_nothing(status):
+    assert delay(status, idempotent=False) == 0.5
+    assert delay(status, idempotent=False, retry_after=3.0) == 3.0
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_post_is_not_retried_after_a_server_error(status):
+    assert delay(status, idempotent=False) is None
+
+
+def test_a_post_is_retried_when_the_connection_could_not_be_made():
+    assert delay(None, idempotent=False, sent=False) == 0.5
+
+
+def test_a_post_is_not_retried_when_the_connection_failed_after_sending():
+    assert delay(None, idempotent=False, sent=True) is None
+
+
+def test_a_post_marked_idempotent_is_retried_like_a_get():
+    for status in (None, 500, 502, 504):
+        assert delay(status, idempotent=True) == 0.5

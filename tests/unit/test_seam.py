@@ -14,7 +14,7 @@ from batch_rest import _seam
 
 @pytest.fixture(scope="module")
 def segments():
-    return _seam.list_operation("segments_list")
+    return _seam.operation("segments_list")
 
 
 def body(segments=(), **envelope):
@@ -26,14 +26,30 @@ def body(segments=(), **envelope):
 SEGMENT = {"code": "A", "display_name": "a", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z"}
 
 
-def test_segments_list_is_discovered_as_a_list_operation(segments):
-    assert "segments_list" in _seam.list_operations()
-    assert (segments.items_field, segments.items_key, segments.item_is_model) == ("segments", "segments", True)
-    assert segments.takes_project
+def parse_page(operation, content):
+    # Imported here: if a regeneration loses the list (the negative control of tests/evolution), the test that
+    # says why must fail by name, not the whole module at collection.
+    from batch_rest_generated._typed import SegmentsListPage
+
+    return operation.parse_page(content, SegmentsListPage)
+
+
+def test_segments_list_is_described_as_a_cursor_list():
+    facts = _seam.OPERATIONS["segments_list"]
+    assert (facts["resource"], facts["action"], facts["method"], facts["path"]) == (
+        "segments",
+        "list",
+        "GET",
+        "/segments/list",
+    )
+    assert facts["paging"]["items_key"] == "segments"
+    assert facts["paging"]["item_model"] == "models.one_segment:OneSegment"
+    assert (facts["paging"]["cursor_param"], facts["paging"]["limit_param"]) == ("from_", "limit")
+    assert facts["project_param"] == "x_batch_project"
 
 
 def test_generated_operation_takes_the_cursor_limit_and_project_parameters(segments):
-    kwargs = segments.request_kwargs(cursor="c+/=", limit=7, project_key="proj", params={})
+    kwargs = segments.request_kwargs({"from_": "c+/=", "limit": 7}, "proj")
     assert kwargs["method"].upper() == "GET"
     assert kwargs["url"] == "/segments/list"
     assert kwargs["params"] == {"from": "c+/=", "limit": 7}
@@ -41,12 +57,8 @@ def test_generated_operation_takes_the_cursor_limit_and_project_parameters(segme
 
 
 def test_first_page_sends_no_cursor_and_a_default_limit_is_left_to_the_server(segments):
-    kwargs = segments.request_kwargs(cursor=None, limit=None, project_key="p", params={})
+    kwargs = segments.request_kwargs({"from_": _seam.UNSET, "limit": _seam.UNSET}, "p")
     assert kwargs["params"] == {}
-
-
-def test_item_fields_checked_are_the_segment_fields(segments):
-    assert {name for name, _ in segments.item_checks} >= {"code", "display_name", "created_at", "updated_at"}
 
 
 def test_segment_is_the_generated_model():
@@ -61,40 +73,40 @@ def test_default_server_and_version_come_from_the_document():
 
 
 def test_a_valid_page(segments):
-    page = segments.parse_page(body([SEGMENT, {"code": "B"}], count=2, has_more=True, next_from="B+/="))
+    page = parse_page(segments, body([SEGMENT, {"code": "B"}], count=2, has_more=True, next_from="B+/="))
     assert [s.code for s in page.segments] == ["A", "B"]
     assert page.items[0].created_at == datetime(2026, 1, 1, tzinfo=UTC)
     assert (page.has_more, page.next_cursor, page.count) == (True, "B+/=", 2)
 
 
 def test_has_more_false_ignores_next_from(segments):
-    page = segments.parse_page(body([SEGMENT], has_more=False, next_from="should-be-ignored"))
+    page = parse_page(segments, body([SEGMENT], has_more=False, next_from="should-be-ignored"))
     assert (page.has_more, page.next_cursor) == (False, None)
 
 
 def test_count_is_optional_and_never_trusted(segments):
-    assert segments.parse_page(body(has_more=False)).count is None
-    assert segments.parse_page(body(has_more=False, count="lots")).count is None
+    assert parse_page(segments, body(has_more=False)).count is None
+    assert parse_page(segments, body(has_more=False, count="lots")).count is None
 
 
 def test_missing_items_mean_an_empty_page(segments):
-    assert segments.parse_page(json.dumps({"has_more": False, "next_from": "x"}).encode()).items == []
+    assert parse_page(segments, json.dumps({"has_more": False, "next_from": "x"}).encode()).items == []
 
 
 def test_naive_timestamps_are_read_as_utc(segments):
     naive = {**SEGMENT, "created_at": "2026-01-01T10:00:00"}
-    page = segments.parse_page(body([naive, {"code": "B"}], has_more=False))
+    page = parse_page(segments, body([naive, {"code": "B"}], has_more=False))
     assert page.items[0].created_at == datetime(2026, 1, 1, 10, tzinfo=UTC)
     assert page.items[0].created_at.tzinfo is not None
 
 
 def test_offsets_are_kept(segments):
-    page = segments.parse_page(body([{**SEGMENT, "created_at": "2026-01-01T10:00:00+02:00"}], has_more=False))
+    page = parse_page(segments, body([{**SEGMENT, "created_at": "2026-01-01T10:00:00+02:00"}], has_more=False))
     assert page.items[0].created_at == datetime(2026, 1, 1, 8, tzinfo=UTC)
 
 
 def test_unknown_fields_are_kept_on_the_item(segments):
-    page = segments.parse_page(body([{**SEGMENT, "new_field": 1}], has_more=False))
+    page = parse_page(segments, body([{**SEGMENT, "new_field": 1}], has_more=False))
     assert page.items[0]["new_field"] == 1
 
 
@@ -107,48 +119,58 @@ def test_unknown_fields_are_kept_on_the_item(segments):
         (b"[]", "expected a JSON object"),
         (b"null", "expected a JSON object"),
         (body(), "has_more is missing"),
-        (body(has_more="false"), "has_more must be a boolean"),
-        (body(has_more=1), "has_more must be a boolean"),
-        (body(has_more=True, next_from=5), "next_from must be a string"),
-        (json.dumps({"segments": "ab", "has_more": False}).encode(), "must be a list of objects"),
-        (json.dumps({"segments": {"ab": 1}, "has_more": False}).encode(), "must be a list of objects"),
-        (body(["ab"], has_more=False), "must be a list of objects"),
-        (body([[1, 2]], has_more=False), "must be a list of objects"),
-        (body([{**SEGMENT, "code": 5}], has_more=False), "code must be str, got 5"),
-        (body([{**SEGMENT, "display_name": None}], has_more=False), "display_name must be str"),
-        (body([{**SEGMENT, "created_at": "yesterday"}], has_more=False), "ValueError"),
-        (body([{**SEGMENT, "created_at": 1700000000}], has_more=False), "TypeError"),
+        (body(has_more="false"), "has_more: must be boolean"),
+        (body(has_more=1), "has_more: must be boolean"),
+        (body(has_more=True, next_from=5), "next_from: must be string"),
+        (json.dumps({"segments": "ab", "has_more": False}).encode(), "segments: must be array"),
+        (json.dumps({"segments": {"ab": 1}, "has_more": False}).encode(), "segments: must be array"),
+        (body(["ab"], has_more=False), r"segments\[0\]: must be object"),
+        (body([[1, 2]], has_more=False), r"segments\[0\]: must be object"),
+        (
+            body([SEGMENT, {**SEGMENT, "code": 5}], has_more=False),
+            r"segments\[1\].code: must be string, got a number \(5\)",
+        ),
+        (body([{**SEGMENT, "display_name": None}], has_more=False), "display_name: must be string, got null"),
+        (body([{**SEGMENT, "created_at": "yesterday"}], has_more=False), "created_at: must be an RFC 3339 date-time"),
+        (body([{**SEGMENT, "created_at": 1700000000}], has_more=False), "created_at: must be string"),
         (b"[" * 100_000 + b"]" * 100_000, "RecursionError"),
     ],
 )
 def test_bodies_that_do_not_match_the_spec(segments, content, reason):
     with pytest.raises(_seam.BodyMismatch, match=reason):
-        segments.parse_page(content)
+        parse_page(segments, content)
 
 
-def test_extra_parameters_are_checked_against_the_generated_signature(segments):
-    with pytest.raises(TypeError, match="unexpected parameter 'colour'"):
-        segments.check_params({"colour": "red"})
-    segments.check_params({})
+def test_arguments_are_checked_against_the_generated_signature(segments):
+    with pytest.raises(TypeError, match="limit: must be integer"):
+        segments.request_kwargs({"limit": "7"}, "p")
+    with pytest.raises(TypeError, match="limit: must be integer"):
+        segments.request_kwargs({"limit": True}, "p")
+    with pytest.raises(ValueError, match="limit: must be at most 100"):
+        segments.request_kwargs({"limit": 101}, "p")
 
 
 def test_unknown_operation_is_a_clear_error():
-    with pytest.raises(ValueError, match="no generated list operation 'nope'.*segments_list"):
-        _seam.list_operation("nope")
+    with pytest.raises(ValueError, match="no generated operation 'nope'.*segments_list"):
+        _seam.operation("nope")
 
 
-def test_an_operation_off_the_convention_says_why():
-    import types
+def test_an_operation_whose_module_cannot_load_is_a_configuration_error_and_only_its_own(monkeypatch):
+    broken = {**_seam.OPERATIONS["segments_list"], "module": "api.segments.no_such_module"}
+    monkeypatch.setitem(_seam.OPERATIONS, "broken_list", broken)
+    with pytest.raises(batch_rest.ConfigurationError, match="'broken_list' cannot be loaded.*ModuleNotFoundError"):
+        _seam.operation("broken_list")
+    assert _seam.operation("segments_list").name == "segments_list"
 
-    module = types.ModuleType("fake_op")
 
-    def _get_kwargs(*, x_batch_project: str) -> dict:
+def test_unresolvable_type_hints_leave_the_arguments_unchecked_instead_of_failing():
+    def _get_kwargs(*, limit: "NoSuchType") -> dict:  # noqa: F821 - the point of the test
         return {}
 
-    module._get_kwargs, module.sync = _get_kwargs, lambda: None
-    assert "lack from_ or limit" in _seam._operation("fake_op", module)
+    assert _seam._hints(_get_kwargs) == {}
 
 
-def test_unset_is_exported_for_optional_fields():
+def test_unset_is_exported_for_optional_fields_and_shows_as_unset():
     assert isinstance(batch_rest.UNSET, batch_rest.Unset)
     assert not batch_rest.UNSET
+    assert repr(batch_rest.UNSET) == "UNSET"

@@ -2,7 +2,7 @@
 
     import batch_rest
     with batch_rest.BatchClient() as client:          # keys from $BATCH_REST_API_KEY / $BATCH_PROJECT_KEY
-        for segment in client.segments.list():
+        for segment in client.segments.list():        # every operation: client.<resource>.<action>(...)
             print(segment.code, segment.created_at)
 
 Imports are lazy (PEP 562), so that `batch-rest --help` and `import batch_rest.testing` stay fast: httpx,
@@ -13,16 +13,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import (
-        AsyncBatchClient,
-        AsyncListResource,
-        AsyncPager,
-        BatchClient,
-        ListResource,
-        Pager,
-        __version__,
-    )
-    from ._paging import Page
+    from ._client import AsyncBatchClient, BatchClient, __version__
+    from ._paging import AsyncPager, Page, Pager
+    from ._resource import RawResponse
     from ._seam import UNSET, Segment, Unset
     from .errors import (
         APIError,
@@ -31,6 +24,7 @@ if TYPE_CHECKING:
         BatchConnectionError,
         BatchError,
         BatchTimeoutError,
+        ClientClosedError,
         ConfigurationError,
         MalformedResponseError,
         NotFoundError,
@@ -46,7 +40,6 @@ __all__ = [
     "UNSET",
     "APIError",
     "AsyncBatchClient",
-    "AsyncListResource",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
@@ -54,8 +47,8 @@ __all__ = [
     "BatchConnectionError",
     "BatchError",
     "BatchTimeoutError",
+    "ClientClosedError",
     "ConfigurationError",
-    "ListResource",
     "MalformedResponseError",
     "NotFoundError",
     "Page",
@@ -63,6 +56,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Segment",
     "ServerError",
     "ServiceUnavailableError",
@@ -72,8 +66,9 @@ __all__ = [
 ]
 
 _MODULE_OF = {
-    "._client": ("AsyncBatchClient", "AsyncListResource", "AsyncPager", "BatchClient", "ListResource", "Pager"),
-    "._paging": ("Page",),
+    "._client": ("AsyncBatchClient", "BatchClient"),
+    "._paging": ("AsyncPager", "Page", "Pager"),
+    "._resource": ("RawResponse",),
     "._seam": ("Segment", "UNSET", "Unset"),  # Unset: the type of an optional field the server left out
     ".errors": tuple(name for name in __all__ if name.endswith("Error")),
 }

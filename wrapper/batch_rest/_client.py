@@ -1,71 +1,77 @@
-"""BatchClient and AsyncBatchClient: thin shells around one sans-IO plan per page.
+"""BatchClient and AsyncBatchClient: thin shells around one sans-IO plan per request.
 
-    resource.list() ─► Pager ──(cursor)──► _page_plan ──yield httpx.Request──► driver sends it
-                         ▲                    │  ◄── httpx.Response or httpx exception
-                         │                    ├─ success: seam parses the page ─────────────► Page
-                         └── Listing.advance  ├─ error: errors.error_for_* ─► _retry.retry_delay
-                                              └─ yield seconds ──► driver sleeps, plan sends again
+    client.profiles.update(...)   ─► _call ─┐
+    client.segments.list_page()   ─► _page ─┼─► _plan ──yield Send(request)──► the driver sends it
+    client.segments.list() ─► Pager ─(each page)┘  │  ◄── httpx.Response, or the httpx exception
+                                                   ├─ success, or a documented redirect: the seam parses it
+                                                   ├─ error: errors.error_for_* ─► _retry.retry_delay
+                                                   └─ yield Sleep(seconds) ──► the driver sleeps; send again
 
-`_page_plan` holds every decision (request, retry, error, parsing) and is shared by both clients; the sync and
-async drivers (`_run`) only send, sleep and await. `Listing` (in _paging) holds the cursor logic for both pagers.
+`_plan` holds every decision (retry, error, parsing) and is shared by both clients; the sync and async drivers
+(`_run`) only send, sleep and await, and close the plan when they stop, as httpx does with auth flows. Every
+operation, list or not, goes through `_request` (building the request) and `_plan`. The resources
+(`client.segments`...) come from the generated mixins (`_seam.SyncResources`), one per tag of the document.
 """
 
 from __future__ import annotations
 
-import itertools
+import copy
+import functools
 import logging
 import random
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
-from typing import Any, Generic, Self, TypeVar, overload
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, Self, TypeVar
 
+import attrs
 import httpx
+from attrs import frozen
 
 from . import _config, _seam
-from ._paging import Listing, Page, check_cursor, check_page_size
-from ._retry import RetryPolicy, retry_delay
-from ._seam import Segment
-from .errors import BatchConnectionError, BatchError, error_for_exception, error_for_response, malformed
+from ._paging import AsyncPager, Page, Pager, check_cursor, check_page_size
+from ._resource import RawResponse, RequestOptions
+from ._retry import Failure, RetryPolicy, retry_delay
+from .errors import (
+    BatchConnectionError,
+    BatchError,
+    ClientClosedError,
+    error_for_exception,
+    error_for_response,
+    malformed,
+)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 logger = logging.getLogger("batch_rest")
 
-# A plan yields a request to send (and receives the response or the httpx exception) or seconds to sleep.
-Outcome = httpx.Response | httpx.HTTPError | None
-Plan = Generator[httpx.Request | float, Outcome, R]
-
 _USER_AGENT = f"batch-rest-client/{__version__} python/{sys.version_info.major}.{sys.version_info.minor}"
 
 
-class endpoint(Generic[T]):
-    """A list endpoint as a client attribute: `ListResource` on BatchClient, `AsyncListResource` on the async one."""
+@frozen
+class Send:
+    """A plan step: send this request, and resume the plan with the response or the httpx exception."""
 
-    def __init__(self, operation: str) -> None:
-        self.operation = operation
+    request: httpx.Request
 
-    @overload
-    def __get__(self, client: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(self, client: BatchClient, owner: type[Any]) -> ListResource[T]: ...
-    @overload
-    def __get__(self, client: AsyncBatchClient, owner: type[Any]) -> AsyncListResource[T]: ...
-    def __get__(self, client: _ClientBase | None, owner: type[Any]) -> object:
-        return self if client is None else client.resource(self.operation)
+
+@frozen
+class Sleep:
+    """A plan step: wait this many seconds, then resume the plan."""
+
+    seconds: float
+
+
+Outcome = httpx.Response | httpx.HTTPError | None
+Plan = Generator[Send | Sleep, Outcome, R]
 
 
 class _ClientBase:
-    # The registry of list endpoints: one line per endpoint, shared by both clients. Any generated operation that
-    # follows the cursor convention is also reachable without a line here: client.resource("<module name>").
-    segments = endpoint[Segment]("segments_list")
-
     _http: httpx.Client | httpx.AsyncClient
     _http_class: type[httpx.Client] | type[httpx.AsyncClient]
-    _resource_class: type[ListResource[Any]] | type[AsyncListResource[Any]]
+    _pager_class: type[Pager[Any, Any]] | type[AsyncPager[Any, Any]]
 
     def __init__(
         self,
@@ -106,7 +112,6 @@ class _ClientBase:
             }
         )
         self._random: Callable[[], float] = random.random
-        self._resources: dict[str, Any] = {}
         self._owns_http = http_client is None
         self._http = http_client or self._http_class(timeout=self._settings.timeout)
 
@@ -127,69 +132,179 @@ class _ClientBase:
             f"timeout={s.timeout.read}, max_retries={s.max_retries})"
         )
 
+    def with_options(self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None) -> Self:
+        """A client with other defaults, sharing this one's connection pool (closing it leaves the pool open)."""
+        settings = self._settings
+        if timeout is not None:
+            settings = attrs.evolve(settings, timeout=_config.check_timeout(timeout))
+        if max_retries is not None:
+            settings = attrs.evolve(settings, max_retries=_config.check_max_retries(max_retries))
+        clone = copy.copy(self)
+        for cached in [name for name in vars(clone) if not name.startswith("_")]:
+            del vars(clone)[cached]  # the resources (cached properties) still point at this client
+        clone._settings, clone._owns_http = settings, False
+        clone._retry_policy = RetryPolicy(max_retries=settings.max_retries)
+        return clone
+
     def resource(self, operation: str) -> Any:
-        """The list resource for any generated list operation, by module name (e.g. "audiences_list")."""
+        """The resource holding a generated operation, by its module name: `resource("segments_list")` is
+        `client.segments`. Untyped: the attributes are the typed way."""
         if not isinstance(operation, str):
             raise TypeError(f"operation must be the name of a generated operation module, not {operation!r}")
-        if operation not in self._resources:
-            self._resources[operation] = self._resource_class(self, _seam.list_operation(operation))
-        return self._resources[operation]
+        _seam.operation(operation)
+        return getattr(self, str(_seam.OPERATIONS[operation]["resource"]))
+
+    # -- the one request path ---------------------------------------------------------------------------------
 
     def _run(self, plan: Plan[R]) -> Any:
         """Drive `plan` with real I/O: blocking in BatchClient, awaitable in AsyncBatchClient."""
         raise NotImplementedError
 
-    def _page_plan(
-        self, operation: _seam.ListOperation, *, cursor: str | None, limit: int | None, params: Mapping[str, object]
-    ) -> Plan[Page[Any]]:
-        """Fetch one page: every decision, no I/O. Retries are invisible to the caller."""
+    def _call(self, name: str, args: Mapping[str, object], options: RequestOptions, *, raw: bool) -> Any:
+        operation = _seam.operation(name)
+        request = self._request(operation, args, options)
+        return self._run(self._plan(request, operation, operation.parse, options, raw=raw))
+
+    def _page(
+        self,
+        name: str,
+        page_class: type[Page[Any]],
+        args: Mapping[str, object],
+        *,
+        limit: object,
+        cursor: object,
+        options: RequestOptions,
+        raw: bool,
+    ) -> Any:
+        """One page: the page (or, async, the awaitable fetching it). `limit=None` lets the server choose."""
+        operation = _seam.operation(name)
+        fetch = self._page_fetcher(operation, page_class, args, check_page_size(limit, "limit", optional=True), options)
+        return fetch(check_cursor(cursor, "cursor"), raw=raw)
+
+    def _pager(
+        self,
+        name: str,
+        page_class: type[Page[Any]],
+        args: Mapping[str, object],
+        *,
+        page_size: object,
+        start_cursor: object,
+        options: RequestOptions,
+    ) -> Pager[Any, Any] | AsyncPager[Any, Any]:
+        """Every item, across all pages: nothing is sent before the pager is iterated, but arguments are checked."""
+        operation = _seam.operation(name)
+        fetch = self._page_fetcher(operation, page_class, args, check_page_size(page_size, "page_size"), options)
+        return self._pager_class(fetch, check_cursor(start_cursor, "start_cursor"))
+
+    def _page_fetcher(
+        self,
+        operation: _seam.Operation,
+        page_class: type[Page[Any]],
+        args: Mapping[str, object],
+        limit: int | None,
+        options: RequestOptions,
+    ) -> Callable[..., Any]:
+        self._request(operation, operation.page_args(args, None, limit), options)  # checks every argument
+
+        def parse(response: httpx.Response) -> Page[Any]:
+            return operation.parse_page(response.content, page_class)
+
+        def fetch(cursor: str | None, *, raw: bool = False) -> Any:
+            request = self._request(operation, operation.page_args(args, cursor, limit), options)
+            return self._run(self._plan(request, operation, parse, options, raw=raw))
+
+        return fetch
+
+    def _request(
+        self, operation: _seam.Operation, args: Mapping[str, object], options: RequestOptions
+    ) -> httpx.Request:
+        """The request for `operation`, from checked arguments: TypeError / ValueError before anything is sent."""
         s = self._settings
-        kwargs = operation.request_kwargs(cursor=cursor, limit=limit, project_key=s.project_key, params=params)
+        kwargs = operation.request_kwargs(args, s.project_key)
         headers = self._headers.copy()
         headers.update(kwargs.get("headers") or {})
+        if options.extra_headers is not None:
+            headers.update(_config.check_headers(options.extra_headers))
         # The query is encoded here, by httpx's own QueryParams, because build_request(params=...) would have
         # httpx parse the URL four times: a third of the wrapper's per-page cost.
         query = httpx.QueryParams(kwargs.get("params") or {})
-        request = self._http.build_request(
+        return self._http.build_request(
             kwargs["method"].upper(),
             f"{s.base_url}{kwargs['url']}?{query}" if query else s.base_url + kwargs["url"],
             headers=headers,
-            timeout=s.timeout,
+            json=kwargs.get("json"),
+            timeout=s.timeout if options.timeout is None else _config.check_timeout(options.timeout),
         )
-        secrets = (s.api_key,)
+
+    def _plan(
+        self,
+        request: httpx.Request,
+        operation: _seam.Operation,
+        parse: Callable[[httpx.Response], R],
+        options: RequestOptions,
+        *,
+        raw: bool,
+    ) -> Plan[R | RawResponse[R]]:
+        """Send `request` until it succeeds or must not be retried: every decision, no I/O."""
+        policy = self._retry_policy
+        if options.max_retries is not None:
+            policy = RetryPolicy(max_retries=_config.check_max_retries(options.max_retries))
+        idempotent = operation.idempotent or _config.check_flag(options.idempotent, "idempotent")
+        secrets = (self._settings.api_key,)
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
-            outcome = yield request
+            outcome = yield Send(request)
             elapsed_ms = (time.perf_counter() - started) * 1000
             if isinstance(outcome, httpx.Response):
                 _log_attempt(request, outcome.status_code, elapsed_ms, attempt)
-                if outcome.is_success:
-                    try:
-                        return operation.parse_page(outcome.content)
-                    except _seam.BodyMismatch as exc:
-                        raise malformed(str(exc), outcome, secrets=secrets) from None
+                if outcome.is_success or operation.returns_location(outcome.status_code):
+                    parsed = functools.partial(self._parsed, parse, outcome)
+                    return RawResponse(outcome, parsed) if raw else parsed()
                 api_error = error_for_response(outcome, secrets=secrets)
                 error: BatchError = api_error
-                status, retry_after = api_error.status_code, api_error.retry_after
+                failure = Failure(outcome.status_code, api_error.retry_after)
             else:
                 assert outcome is not None, "a plan is only resumed with the outcome of the request it yielded"
                 _log_attempt(request, type(outcome).__name__, elapsed_ms, attempt)
-                error, status, retry_after = error_for_exception(outcome, request), None, None
+                error = error_for_exception(outcome, request)
                 if not isinstance(error, BatchConnectionError):  # an undecodable body: asking again won't help
                     raise error from outcome
-            delay = retry_delay(
-                self._retry_policy,
-                retries_done=attempt - 1,
-                status=status,
-                retry_after=retry_after,
-                jitter=self._random(),
-            )
+                failure = Failure(None, sent=error.request_sent)
+            delay = retry_delay(policy, failure, retries_done=attempt - 1, idempotent=idempotent, jitter=self._random())
             if delay is None:
+                error.attempts = attempt
                 raise error from (outcome if isinstance(outcome, Exception) else None)
-            logger.info("retrying %s in %.2f s after %s (attempt %d)", _path(request), delay, status or error, attempt)
-            yield delay
+            logger.info(
+                "retrying %s %s in %.1f s after %s (attempt %d of %d)",
+                request.method,
+                _path(request),
+                delay,
+                failure.status or type(outcome).__name__,
+                attempt + 1,
+                policy.max_retries + 1,
+                extra={
+                    "retry_in": delay,
+                    "retry_reason": failure.status or type(outcome).__name__,
+                    "retry_attempt": attempt + 1,
+                    "retry_max_attempts": policy.max_retries + 1,
+                },
+            )
+            yield Sleep(delay)
+
+    def _parsed(self, parse: Callable[[httpx.Response], R], response: httpx.Response) -> R:
+        try:
+            return parse(response)
+        except _seam.BodyMismatch as exc:
+            raise malformed(str(exc), response, secrets=(self._settings.api_key,)) from None
+
+    def _check_open(self) -> None:
+        if self._http.is_closed:
+            raise ClientClosedError(
+                f"this {type(self).__name__} is closed (close() was called, or its `with` block ended): "
+                "create a new client"
+            )
 
 
 def _path(request: httpx.Request) -> str:
@@ -203,149 +318,44 @@ def _log_attempt(request: httpx.Request, status: int | str, elapsed_ms: float, a
         logger.debug(message, {**fields, "elapsed_ms": elapsed_ms}, extra={**fields, "elapsed_ms": elapsed_ms})
 
 
-class _PagerState:
-    def __init__(self, start_cursor: str | None) -> None:
-        self._listing = Listing(cursor=start_cursor)
-
-    @property
-    def cursor(self) -> str | None:
-        """The cursor of the page being consumed (None: the first page); resume from here after an error."""
-        return self._listing.cursor
-
-    @property
-    def exhausted(self) -> bool:
-        """True once the last page has been consumed."""
-        return self._listing.exhausted
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(cursor={self.cursor!r}, exhausted={self.exhausted})"
-
-
-class Pager(_PagerState, Generic[T]):
-    """Every item of a listing, fetched page by page while you iterate.
-
-    After an exception, iterate the pager again, or pass `start_cursor=pager.cursor` to a new listing, to go on:
-    nothing is skipped, and only the page that was in hand may be seen twice.
-    """
-
-    def __init__(self, fetch: Callable[[str | None], Page[T]], start_cursor: str | None) -> None:
-        super().__init__(start_cursor)
-        self._fetch = fetch
-
-    def pages(self) -> Iterator[Page[T]]:
-        listing = self._listing
-        while not listing.exhausted:
-            page = self._fetch(listing.cursor)
-            yield page
-            listing.advance(page)
-
-    def __iter__(self) -> Iterator[T]:
-        # chain.from_iterable rather than a generator: per item, this runs at C speed.
-        return itertools.chain.from_iterable(page.items for page in self.pages())
-
-
-class AsyncPager(_PagerState, Generic[T]):
-    """The async twin of Pager: `async for item in pager`, `async for page in pager.pages()`."""
-
-    def __init__(self, fetch: Callable[[str | None], Awaitable[Page[T]]], start_cursor: str | None) -> None:
-        super().__init__(start_cursor)
-        self._fetch = fetch
-
-    async def pages(self) -> AsyncIterator[Page[T]]:
-        listing = self._listing
-        while not listing.exhausted:
-            page = await self._fetch(listing.cursor)
-            yield page
-            listing.advance(page)
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
-
-
-class _ResourceBase(Generic[T]):
-    _client: _ClientBase
-
-    def __init__(self, client: _ClientBase, operation: _seam.ListOperation) -> None:
-        self._client, self._operation = client, operation
-
-    def _listing(
-        self, page_size: object, start_cursor: object, params: Mapping[str, object]
-    ) -> tuple[Callable[[str | None], Any], str | None]:
-        """Check list()'s arguments; the page fetcher (blocking or awaitable, as the client's driver) and the start."""
-        limit = check_page_size(page_size, "page_size")
-        self._operation.check_params(params)
-        start = check_cursor(start_cursor, "start_cursor")
-        return (lambda cursor: self._client._run(self._plan(cursor, limit, params))), start
-
-    def _one_page(self, limit: object, cursor: object, params: Mapping[str, object]) -> Any:
-        """Check list_page()'s arguments, then fetch the page (or, for the async client, the awaitable doing it)."""
-        checked_limit = check_page_size(limit, "limit", optional=True)
-        self._operation.check_params(params)
-        return self._client._run(self._plan(check_cursor(cursor, "cursor"), checked_limit, params))
-
-    def _plan(self, cursor: str | None, limit: int | None, params: Mapping[str, object]) -> Plan[Page[T]]:
-        return self._client._page_plan(self._operation, cursor=cursor, limit=limit, params=params)
-
-
-class ListResource(_ResourceBase[T]):
-    """One list endpoint on a BatchClient (e.g. `client.segments`)."""
-
-    def list(self, *, page_size: int = 100, start_cursor: str | None = None, **params: object) -> Pager[T]:
-        """Every item, across all pages; no request is sent before you iterate."""
-        return Pager(*self._listing(page_size, start_cursor, params))
-
-    def list_page(self, *, limit: int | None = None, cursor: str | None = None, **params: object) -> Page[T]:
-        """Exactly one page (one request, plus retries). `limit=None` lets the server choose (10)."""
-        return self._one_page(limit, cursor, params)  # type: ignore[no-any-return]
-
-
-class AsyncListResource(_ResourceBase[T]):
-    """One list endpoint on an AsyncBatchClient."""
-
-    def list(self, *, page_size: int = 100, start_cursor: str | None = None, **params: object) -> AsyncPager[T]:
-        """Every item, across all pages (`async for`); no request is sent before you iterate."""
-        return AsyncPager(*self._listing(page_size, start_cursor, params))
-
-    async def list_page(self, *, limit: int | None = None, cursor: str | None = None, **params: object) -> Page[T]:
-        """Exactly one page (one request, plus retries). `limit=None` lets the server choose (10)."""
-        return await self._one_page(limit, cursor, params)  # type: ignore[no-any-return]
-
-
-class BatchClient(_ClientBase):
+class BatchClient(_seam.SyncResources, _ClientBase):
     """Synchronous client for Batch's REST API. Use it as a context manager, or call close().
 
     api_key / project_key default to $BATCH_REST_API_KEY / $BATCH_PROJECT_KEY; api_version to $BATCH_API_VERSION
     or the API description's default; base_url to $BATCH_BASE_URL or https://api.batch.com/{api_version}.
-    timeout: seconds (or an httpx.Timeout) for every request; max_retries: retries of a failed page request.
+    timeout: seconds (or an httpx.Timeout) for every request; max_retries: retries of a failed request (see the
+    README for which failures are retried). Both can be changed per call, or with with_options().
     http_client: your own httpx.Client (proxies, mTLS, transports); the client then leaves closing it to you.
     allow_insecure_http: permit a plain http:// base URL that is not loopback (the key would travel unencrypted).
+
+    Every operation of the API description is a method: `client.<resource>.<action>(...)`.
     """
 
     _http: httpx.Client
     _http_class = httpx.Client
-    _resource_class = ListResource
+    _pager_class = Pager
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
-
-    def resource(self, operation: str) -> ListResource[Any]:
-        return super().resource(operation)  # type: ignore[no-any-return]
 
     def _run(self, plan: Plan[R]) -> R:
         outcome: Outcome = None
-        while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            if isinstance(step, httpx.Request):
+        try:
+            while True:
                 try:
-                    outcome = self._http.send(step)
-                except httpx.HTTPError as exc:
-                    outcome = exc
-            else:
-                self._sleep(step)
-                outcome = None
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+                if isinstance(step, Send):
+                    self._check_open()
+                    try:
+                        # Never follow a redirect: it would carry the key to wherever the Location points.
+                        outcome = self._http.send(step.request, follow_redirects=False)
+                    except httpx.HTTPError as exc:
+                        outcome = exc
+                else:
+                    self._sleep(step.seconds)
+                    outcome = None
+        finally:
+            plan.close()
 
     def close(self) -> None:
         if self._owns_http:
@@ -358,13 +368,13 @@ class BatchClient(_ClientBase):
         self.close()
 
 
-class AsyncBatchClient(_ClientBase):
+class AsyncBatchClient(_seam.AsyncResources, _ClientBase):
     """Asynchronous twin of BatchClient (asyncio), with the same arguments; `http_client` is an httpx.AsyncClient.
     Use `async with`, or await aclose()."""
 
     _http: httpx.AsyncClient
     _http_class = httpx.AsyncClient
-    _resource_class = AsyncListResource
+    _pager_class = AsyncPager
 
     @staticmethod
     async def _sleep(seconds: float) -> None:
@@ -372,24 +382,25 @@ class AsyncBatchClient(_ClientBase):
 
         await asyncio.sleep(seconds)
 
-    def resource(self, operation: str) -> AsyncListResource[Any]:
-        return super().resource(operation)  # type: ignore[no-any-return]
-
     async def _run(self, plan: Plan[R]) -> R:
         outcome: Outcome = None
-        while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            if isinstance(step, httpx.Request):
+        try:
+            while True:
                 try:
-                    outcome = await self._http.send(step)
-                except httpx.HTTPError as exc:
-                    outcome = exc
-            else:
-                await self._sleep(step)
-                outcome = None
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+                if isinstance(step, Send):
+                    self._check_open()
+                    try:
+                        outcome = await self._http.send(step.request, follow_redirects=False)
+                    except httpx.HTTPError as exc:
+                        outcome = exc
+                else:
+                    await self._sleep(step.seconds)
+                    outcome = None
+        finally:
+            plan.close()
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import os
 import re
+from collections.abc import Mapping
 
 import httpx
 from attrs import field, frozen
@@ -27,6 +28,7 @@ ENV_LOG = "BATCH_REST_LOG"
 _API_VERSION = re.compile(r"[0-9]+\.[0-9]+")
 _MAX_TIMEOUT = 1e6
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # visible ASCII: anything else cannot go in a header verbatim
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
 
 
 @frozen
@@ -98,7 +100,7 @@ def _base_url(value: str, source: str, *, allow_insecure_http: bool) -> str:
     return value.rstrip("/")
 
 
-def _timeout(value: object) -> httpx.Timeout:
+def check_timeout(value: object) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         timeout, phases = value, value.as_dict()
     elif isinstance(value, bool) or not isinstance(value, int | float):
@@ -114,6 +116,32 @@ def _timeout(value: object) -> httpx.Timeout:
     return timeout
 
 
+def check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {value}")
+    return value
+
+
+def check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def check_headers(headers: object) -> Mapping[str, str]:
+    """extra_headers: names and values a header can carry verbatim (printable ASCII; values may hold spaces)."""
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"extra_headers must be a mapping of str to str, not {type(headers).__name__}")
+    for name, value in headers.items():
+        if not (isinstance(name, str) and isinstance(value, str)):
+            raise TypeError(f"extra_headers must map str to str, got {name!r}: {type(value).__name__}")
+        if not _HEADER_SAFE.fullmatch(name) or not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(f"extra_headers[{name!r}] cannot be sent: header names and values are printable ASCII")
+    return headers
+
+
 def resolve(
     *,
     api_key: object,
@@ -127,10 +155,7 @@ def resolve(
     """Checked settings. The environment is read in place, never held in a local (it may hold the key)."""
     if not isinstance(allow_insecure_http, bool):
         raise TypeError(f"allow_insecure_http must be a bool, not {type(allow_insecure_http).__name__}")
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
-    if max_retries < 0:
-        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    max_retries = check_max_retries(max_retries)
 
     if api_version is None:
         api_version, version_source = os.environ.get(ENV_API_VERSION) or _seam.DEFAULT_API_VERSION, ENV_API_VERSION
@@ -156,7 +181,7 @@ def resolve(
         project_key=_credential(_project_key(project_key), "project_key", ENV_PROJECT_KEY).reveal(),
         base_url=_base_url(base_url, url_source, allow_insecure_http=allow_insecure_http),
         api_version=api_version,
-        timeout=_timeout(timeout),
+        timeout=check_timeout(timeout),
         max_retries=max_retries,
     )
 

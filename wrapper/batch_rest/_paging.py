@@ -11,6 +11,8 @@ Cursors are opaque (base64 with `+`, `/`, `=`): passed back verbatim, never deco
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from attrs import define, field, frozen
@@ -18,24 +20,31 @@ from attrs import define, field, frozen
 from .errors import PaginationError
 
 T = TypeVar("T")
+PageT = TypeVar("PageT", bound="Page[Any]")
 
 MAX_PAGE_SIZE = 100
 
 
-@frozen
+@frozen(repr=False)
 class Page(Generic[T]):
-    """One page of a listing. The items are also reachable by the API's own field name (`page.segments`)."""
+    """One page of a listing: iterate it, or read `items`. Each list operation's page class (generated, e.g.
+    SegmentsListPage) also names the items after the API's field: `page.segments`."""
 
     items: list[T]
     has_more: bool
     next_cursor: str | None  # None whenever has_more is false
     count: int | None  # as the server sent it; informative only
-    items_field: str = "items"
 
-    def __getattr__(self, name: str) -> list[T]:
-        if name == object.__getattribute__(self, "items_field"):
-            return object.__getattribute__(self, "items")  # type: ignore[no-any-return]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __repr__(self) -> str:
+        more = f"next_cursor={self.next_cursor!r}" if self.has_more else "last page"
+        count = "" if self.count is None else f", count={self.count}"
+        return f"<{type(self).__name__} {len(self.items)} items, {more}{count}>"
 
 
 @define
@@ -62,6 +71,67 @@ class Listing:
                 cursor=self.cursor,
             )
         self.cursor = page.next_cursor
+
+
+class _PagerState:
+    def __init__(self, start_cursor: str | None) -> None:
+        self._listing = Listing(cursor=start_cursor)
+
+    @property
+    def cursor(self) -> str | None:
+        """The cursor of the page being consumed (None: the first page); resume from here after an error."""
+        return self._listing.cursor
+
+    @property
+    def exhausted(self) -> bool:
+        """True once the last page has been consumed."""
+        return self._listing.exhausted
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} cursor={self.cursor!r} exhausted={self.exhausted}>"
+
+
+class Pager(_PagerState, Generic[T, PageT]):
+    """Every item of a listing, fetched page by page while you iterate.
+
+    After an exception, iterate the pager again, or pass `start_cursor=pager.cursor` to a new listing, to go on:
+    nothing is skipped, and only the page that was in hand may be seen twice.
+    """
+
+    def __init__(self, fetch: Callable[[str | None], PageT], start_cursor: str | None) -> None:
+        super().__init__(start_cursor)
+        self._fetch = fetch
+
+    def pages(self) -> Iterator[PageT]:
+        listing = self._listing
+        while not listing.exhausted:
+            page = self._fetch(listing.cursor)
+            yield page
+            listing.advance(page)
+
+    def __iter__(self) -> Iterator[T]:
+        # chain.from_iterable rather than a generator: per item, this runs at C speed.
+        return itertools.chain.from_iterable(page.items for page in self.pages())
+
+
+class AsyncPager(_PagerState, Generic[T, PageT]):
+    """The async twin of Pager: `async for item in pager`, `async for page in pager.pages()`."""
+
+    def __init__(self, fetch: Callable[[str | None], Awaitable[PageT]], start_cursor: str | None) -> None:
+        super().__init__(start_cursor)
+        self._fetch = fetch
+
+    async def pages(self) -> AsyncIterator[PageT]:
+        listing = self._listing
+        while not listing.exhausted:
+            page = await self._fetch(listing.cursor)
+            yield page
+            listing.advance(page)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
 
 
 def check_page_size(value: object, name: str, *, optional: bool = False) -> int | None:

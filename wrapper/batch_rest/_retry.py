@@ -1,7 +1,14 @@
 """Whether to retry a failed attempt, and how long to wait first.
 
 Pure functions over plain data: the sync and async clients ask the same questions here and only differ in
-how they sleep. Every list call is an idempotent GET, so any connection failure is safe to retry.
+how they sleep. The rule never repeats a side effect:
+
+    failure                                      idempotent (GET, or idempotent=True)   POST
+    429, 503 (the server did nothing)            retry, honouring Retry-After           retry, the same
+    500, 502, 504                                retry                                  raise
+    connection could not be made (nothing sent)  retry                                  retry
+    dropped or timed out after sending           retry                                  raise
+    anything else                                raise                                  raise
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from email.utils import parsedate_to_datetime
 from attrs import frozen
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Statuses by which the server says it did not act on the request: safe to repeat whatever the method.
+NOT_ACTED_ON = frozenset({429, 503})
 
 
 @frozen
@@ -45,20 +54,32 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+@frozen
+class Failure:
+    """What went wrong with one attempt. `status` is None when no response arrived; `sent` is False when the
+    request provably never reached the server (the connection could not be made)."""
+
+    status: int | None
+    retry_after: float | None = None
+    sent: bool = True
+
+
 def retry_delay(
-    policy: RetryPolicy, *, retries_done: int, status: int | None, retry_after: float | None, jitter: float
+    policy: RetryPolicy, failure: Failure, *, retries_done: int, idempotent: bool, jitter: float
 ) -> float | None:
     """Seconds to wait before the next attempt, or None to give up and raise.
 
-    `status` is None when no response arrived (connection error, timeout). `jitter` is in [0, 1): it shortens
-    the exponential backoff by up to a quarter so that many clients do not retry in lockstep. A Retry-After
-    the server sent is honoured as is, unless it is longer than the policy allows.
+    `jitter` is in [0, 1): it shortens the exponential backoff by up to a quarter so that many clients do not
+    retry in lockstep. A Retry-After the server sent is honoured as is, unless it is longer than the policy allows.
     """
     if retries_done >= policy.max_retries:
         return None
-    if status is not None and status not in RETRYABLE_STATUSES:
+    if failure.status is None:
+        if failure.sent and not idempotent:
+            return None
+    elif failure.status not in (RETRYABLE_STATUSES if idempotent else NOT_ACTED_ON):
         return None
-    if retry_after is not None:
-        return retry_after if retry_after <= policy.max_retry_after else None
+    if failure.retry_after is not None:
+        return failure.retry_after if failure.retry_after <= policy.max_retry_after else None
     backoff: float = min(policy.initial_backoff * 2**retries_done, policy.max_backoff)
     return backoff * (1 - 0.25 * jitter)

@@ -1,294 +1,347 @@
 """The seam: the only wrapper module that names the generated package `batch_rest_generated`.
 
 A regeneration that changes the generated layer's shape can break this module and nothing else
-(tests/unit/test_seam.py says what it relies on). What it takes from the generated code:
+(tests/unit/test_seam.py says what it relies on). What it takes from the generated package:
 
-- `_server.py`: the document's server URL template and default API version.
-- each operation module's `_get_kwargs(...)`: the request (method, path, query, headers) the operation sends.
-  The wrapper sends it with its own httpx client rather than calling `sync_detailed`, which raises ValueError
-  on statuses outside `http.HTTPStatus` (520, 599...) and parses error bodies with models that raise on odd
-  JSON. Error statuses never reach generated code: `errors.error_for_response` reads them.
-- the success model named in `sync()`'s return annotation, and its `from_dict` (which parses timestamps).
-
-List operations are discovered, not listed: any generated operation that takes `from_` and `limit` and whose
-success model has `has_more`, `next_from` and one list field follows Batch's cursor convention.
+- `_server.py`: the document's server URL template and default API version;
+- `_operations.py`: every operation as plain data (tools/emit_layer.py writes it), and `openapi.json`, the
+  document whose schemas bodies are checked against;
+- `_typed.py`: the typed resources, mixed into BatchClient and AsyncBatchClient;
+- per operation, loaded on first use so that one broken module breaks only its own operation: the module's
+  `_get_kwargs(...)`, which builds the request (method, path, query, headers, JSON body), and the models'
+  `from_dict`. The wrapper sends requests with its own httpx client rather than calling `sync_detailed`,
+  which raises ValueError on statuses outside `http.HTTPStatus` (520...), parses a 204's empty body as JSON,
+  and hands error bodies to models that raise on odd JSON. Error statuses never reach generated code.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import importlib
-import inspect
 import json
-import pkgutil
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
 from attrs import frozen
 
-import batch_rest_generated.api
-import batch_rest_generated.models
+import batch_rest_generated
 from batch_rest_generated import _server
-from batch_rest_generated.models import OneSegment as Segment
+from batch_rest_generated._operations import OPERATIONS
 from batch_rest_generated.types import UNSET, Unset
 
-from ._paging import Page
+from ._schema import Check, SchemaError, compile_schema
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from batch_rest_generated._typed import AsyncResources, SyncResources
+
+    from ._paging import Page
 
 __all__ = [
     "DEFAULT_API_VERSION",
+    "OPERATIONS",
     "SERVER_URL_TEMPLATE",
     "UNSET",
+    "AsyncResources",
     "BodyMismatch",
-    "ListOperation",
-    "Segment",
+    "Operation",
+    "SyncResources",
     "Unset",
-    "list_operation",
+    "document",
+    "operation",
 ]
 
 SERVER_URL_TEMPLATE: str = _server.SERVER_URL_TEMPLATE
 SERVER_VARIABLES: Mapping[str, str] = _server.SERVER_VARIABLES
 DEFAULT_API_VERSION: str = SERVER_VARIABLES.get("version", "")
-
-# Parameters of a list operation the wrapper fills in itself; any others are passed through from the caller.
-CURSOR_PARAM, LIMIT_PARAM, PROJECT_PARAM = "from_", "limit", "x_batch_project"
-_ENVELOPE_FIELDS = frozenset({"has_more", "next_from", "count", "additional_properties"})
-_CHECKABLE_TYPES = (str, int, float, bool, datetime)
-_BODY_FAILURES = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
-
-
-# (attribute, the exact types it may hold) for each checked field of a list item
-ItemChecks = tuple[tuple[str, frozenset[type]], ...]
+_PACKAGE = batch_rest_generated.__name__  # not a literal: a vendored copy renames the package
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_MODEL_FAILURES = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
+_JSON_SCALARS = frozenset({str, int, float, bool})
 
 
 class BodyMismatch(Exception):
-    """A success body that does not match the API description; the client turns it into MalformedResponseError."""
+    """A success response that does not match the API description; the client raises MalformedResponseError."""
 
 
 def server_url(api_version: str) -> str:
     return SERVER_URL_TEMPLATE.format_map({**SERVER_VARIABLES, "version": api_version})
 
 
+@functools.cache
+def document() -> Mapping[str, Any]:
+    """The document the package was generated from (patched, merged)."""
+    from importlib import resources  # noqa: PLC0415 - 15 ms that the CLI's --help does without
+
+    return typing.cast(Mapping[str, Any], json.loads(resources.files(_PACKAGE).joinpath("openapi.json").read_text()))
+
+
+@functools.cache
+def _check(pointer: str, *, strict: bool, shallow: bool = False) -> Check:
+    return compile_schema(document(), pointer, strict=strict, shallow=shallow)
+
+
+def _import(ref: str) -> Any:
+    """`models.one_segment:OneSegment` -> the class."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(f"{_PACKAGE}.{module}"), name)
+
+
+class _Verbatim:
+    """A plain-JSON body part, already checked, standing where `_get_kwargs` expects a model: it calls to_dict()."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def to_dict(self) -> object:
+        return self.value
+
+
 @frozen
-class ListOperation:
-    """A generated list operation following the cursor convention, with what the wrapper needs to drive it."""
+class _Result:
+    kind: str  # model, models, json, none, location (see tools/emit_layer.py)
+    model: Any
+    schema: str | None
+
+
+@frozen
+class Operation:
+    """A generated operation, with what the wrapper needs to send it and read its answers."""
 
     name: str
+    method: str
+    path: str
     build_kwargs: Callable[..., dict[str, Any]]
-    page_model: type[Any]
-    items_field: str
-    items_key: str  # the items' JSON key, which may differ from the Python attribute
-    item_is_model: bool
-    item_checks: ItemChecks
-    survey_items: Callable[[list[Any]], tuple[set[Any], ...]]
-    caller_params: Mapping[str, inspect.Parameter]
-    takes_project: bool
+    param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
+    param_schemas: Mapping[str, str]
+    project_param: str | None
+    body_schema: str | None
+    body_models: tuple[type, ...]  # the models `body` may be; () when it is not made of models
+    body_is_array: bool
+    results: Mapping[int, _Result]
+    items_attr: str  # the rest: cursor lists only
+    cursor_param: str
+    limit_param: str
 
-    def check_params(self, params: Mapping[str, object]) -> None:
-        """Raise TypeError, naming the argument, for what the generated operation would not accept."""
-        for name, value in params.items():
-            parameter = self.caller_params.get(name)
-            if parameter is None:
-                known = ", ".join(sorted(self.caller_params)) or "none"
-                raise TypeError(f"{self.name} got an unexpected parameter {name!r} (extra parameters: {known})")
-            accepted = _plain_types(parameter.annotation)
-            if accepted and not isinstance(value, accepted):
-                raise TypeError(f"parameter {name!r} of {self.name} must be {parameter.annotation}, not {value!r}")
-        missing = [n for n, p in self.caller_params.items() if p.default is p.empty and n not in params]
-        if missing:
-            raise TypeError(f"{self.name} needs the parameter(s) {', '.join(missing)}")
+    @property
+    def idempotent(self) -> bool:
+        return self.method in _IDEMPOTENT_METHODS
 
-    def request_kwargs(
-        self, *, cursor: str | None, limit: int | None, project_key: str, params: Mapping[str, object]
-    ) -> dict[str, Any]:
-        """method, url (a path), params, headers: as the generated operation would send them."""
-        args: dict[str, object] = {
-            **params,
-            CURSOR_PARAM: UNSET if cursor is None else cursor,
-            LIMIT_PARAM: UNSET if limit is None else limit,
-        }
-        if self.takes_project:
-            args[PROJECT_PARAM] = project_key
-        return self.build_kwargs(**args)
+    def request_kwargs(self, args: Mapping[str, object], project_key: str) -> dict[str, Any]:
+        """method, url (a path), params, headers, json: as the generated code builds them from checked arguments.
 
-    def _items_look_fine(self, items: list[Any]) -> bool:
-        try:
-            surveyed = self.survey_items(items)
-        except AttributeError:
-            return False
-        return all(
-            None not in seen if datetime in accepted else seen <= accepted
-            for (_, accepted), seen in zip(self.item_checks, surveyed, strict=True)
-        )
-
-    def parse_page(self, content: bytes) -> Page[Any]:
-        """The page a success body holds, or BodyMismatch saying what is wrong with it.
-
-        The envelope is read from the JSON itself, so that its checks and messages do not depend on whether the
-        document marks has_more / next_from as required (the generated from_dict raises KeyError when it does).
+        TypeError / ValueError, naming the argument, for what the operation would not accept.
         """
+        checked = {name: self._checked_param(name, value) for name, value in args.items() if name != "body"}
+        body, plain = args.get("body", UNSET), True
+        if body is not UNSET:
+            checked["body"], plain = self._body_parts(body)
+        if self.project_param:
+            checked[self.project_param] = project_key
         try:
-            body = json.loads(content)
-        except (ValueError, RecursionError) as exc:
-            raise BodyMismatch(f"not JSON ({type(exc).__name__})") from None
+            kwargs = self.build_kwargs(**checked)
+        except (AttributeError, TypeError, ValueError) as exc:  # a model holding something to_dict cannot write
+            raise TypeError(f"{self.name}: the arguments cannot be serialised ({type(exc).__name__}: {exc})") from None
+        if self.body_schema is not None and "json" in kwargs:
+            # Plain JSON is checked whole. Models are typed (mypy checks them, from_dict built them): only the
+            # body's own bounds (an array's maxItems) are checked, which keeps a 200-model body as cheap to send
+            # as the generated call makes it.
+            check = _check(self.body_schema, strict=True, shallow=not plain)
+            kwargs["json"] = _checked(check, kwargs["json"], f"{self.name}: body")
+        return kwargs
+
+    def _checked_param(self, name: str, value: object) -> object:
+        if value is UNSET:
+            return value
+        if name in self.param_schemas and (type(value) in _JSON_SCALARS or isinstance(value, enum.Enum)):
+            raw = value.value if isinstance(value, enum.Enum) else value
+            _checked(_check(self.param_schemas[name], strict=True), raw, name)
+        accepted = self.param_types.get(name, ())
+        if not accepted or isinstance(value, accepted):
+            return value
+        enums = [t for t in accepted if issubclass(t, enum.Enum)]
+        if enums and isinstance(value, str):
+            return enums[0](value)  # checked against the document's enum above
+        expected = " or ".join(t.__name__ for t in accepted if t is not Unset)
+        raise TypeError(f"{name} must be {expected}, not {type(value).__name__} ({value!r})")
+
+    def _body_parts(self, body: object) -> tuple[object, bool]:
+        """The body for `_get_kwargs`, which calls to_dict() where it expects models, with its plain JSON parts
+        wrapped; and whether there are any (those are checked against the schema)."""
+        if not self.body_models:
+            return body, True
+        if not self.body_is_array:
+            part = self._body_part(body, "body")
+            return part, part is not body
+        if not isinstance(body, list | tuple):
+            raise TypeError(f"{self.name}: body must be a list, not {type(body).__name__}")
+        plain = [index for index, part in enumerate(body) if not isinstance(part, self.body_models)]
+        parts = list(body)
+        for index in plain:
+            parts[index] = self._body_part(body[index], f"body[{index}]")
+        return parts, bool(plain)
+
+    def _body_part(self, part: object, where: str) -> object:
+        if isinstance(part, Mapping):
+            return _Verbatim(dict(part))
+        if isinstance(part, self.body_models):
+            return part
+        expected = " or ".join(model.__name__ for model in self.body_models)
+        raise TypeError(f"{self.name}: {where} must be {expected} or a dict, not {type(part).__name__}")
+
+    def parse(self, response: Any) -> object:
+        """What a success (or documented redirect) response means for the caller; BodyMismatch if it does not fit."""
+        result = self._result_for(response.status_code)
+        if result.kind == "location":
+            location = response.headers.get("location")
+            if not location:
+                raise BodyMismatch(f"a {response.status_code} without the Location header the document promises")
+            return str(response.request.url.join(location))
+        if result.kind == "none" or response.status_code == 204:
+            return None
+        body = _checked_json(response.content, result.schema)
+        if result.kind == "json":
+            return body
+        try:
+            if result.kind == "models":
+                return [result.model.from_dict(item) for item in body]
+            return result.model.from_dict(body)
+        except _MODEL_FAILURES as exc:
+            raise BodyMismatch(f"{type(exc).__name__}: {exc}") from None
+
+    def _result_for(self, status: int) -> _Result:
+        if status in self.results:
+            return self.results[status]
+        successes = [r for s, r in self.results.items() if 200 <= s < 300]
+        # An undocumented 2xx is read as the documented one (Batch documents 202 where it may answer 200).
+        return successes[0] if successes else _Result("none", None, None)
+
+    def page_args(self, args: Mapping[str, object], cursor: str | None, limit: int | None) -> dict[str, object]:
+        """A cursor list's arguments for one page. None leaves out the cursor (the first page) or the limit."""
+        return {**args, self.cursor_param: cursor or UNSET, self.limit_param: limit or UNSET}
+
+    def returns_location(self, status: int) -> bool:
+        return status in self.results and self.results[status].kind == "location"
+
+    def parse_page(self, content: bytes, page_class: type[Page[Any]]) -> Page[Any]:
+        """The page a success body holds, or BodyMismatch saying what is wrong with it."""
+        body = _json(content)
         if type(body) is not dict:
             raise BodyMismatch(f"expected a JSON object, got {type(body).__name__}")
         if "has_more" not in body:
             raise BodyMismatch("has_more is missing")
-        has_more, next_from, count = body["has_more"], body.get("next_from"), body.get("count")
-        if type(has_more) is not bool:
-            raise BodyMismatch(f"has_more must be a boolean, got {has_more!r}")
-        if next_from is not None and type(next_from) is not str:
-            raise BodyMismatch(f"next_from must be a string, got {next_from!r}")
-        raw_items = body.get(self.items_key)
-        if raw_items is not None and (
-            type(raw_items) is not list or (self.item_is_model and not set(map(type, raw_items)) <= {dict})
-        ):
-            raise BodyMismatch(f"{self.items_key!r} must be a list of objects")
+        count = body.pop("count", None)  # informative only: a wrong type is not worth failing a listing over
+        result = self.results[200]
+        body = _checked(_check(typing.cast(str, result.schema), strict=False), body, "", mismatch=True)
         try:
-            model = self.page_model.from_dict(body)
-        except _BODY_FAILURES as exc:
+            items = getattr(result.model.from_dict(body), self.items_attr)
+        except _MODEL_FAILURES as exc:  # KeyError: a field the document requires, next_from say, is missing
             raise BodyMismatch(f"{type(exc).__name__}: {exc}") from None
-        items = getattr(model, self.items_field)
-        items = [] if isinstance(items, Unset) else items
-        if self.item_checks and not self._items_look_fine(items):
-            _check_items_slowly(items, self.item_checks, self.items_key)
-        return Page(
-            items=items,
+        has_more, next_from = body["has_more"], body.get("next_from")
+        return page_class(
+            items=[] if isinstance(items, Unset) else items,
             has_more=has_more,
             next_cursor=(next_from or None) if has_more else None,
             count=count if type(count) is int else None,
-            items_field=self.items_field,
         )
 
 
-def _check_items_slowly(items: list[Any], checks: ItemChecks, items_key: str) -> None:
-    """Raise BodyMismatch at the first item field of the wrong type; read naive timestamps as UTC.
-
-    `from_dict` passes any JSON value through untouched except timestamps, which it parses (or raises on).
-    RFC 3339 requires an offset and Batch's docs say the timestamps are UTC, so a naive one is read as UTC.
-    """
-    for item in items:
-        for name, accepted in checks:
-            value = getattr(item, name)
-            if type(value) not in accepted:
-                expected = " or ".join(sorted(t.__name__ for t in accepted if t is not Unset))
-                raise BodyMismatch(f"{items_key}[].{name} must be {expected}, got {value!r}")
-            if type(value) is datetime and value.tzinfo is None:
-                setattr(item, name, value.replace(tzinfo=UTC))
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise BodyMismatch(f"not JSON ({type(exc).__name__})") from None
 
 
-def _fast_item_survey(checks: ItemChecks) -> Callable[[list[Any]], tuple[set[Any], ...]]:
-    """A function returning, per checked field, the set of its types (of its tzinfos, for timestamps).
+def _checked_json(content: bytes, schema: str | None) -> Any:
+    body = _json(content)
+    return body if schema is None else _checked(_check(schema, strict=False), body, "", mismatch=True)
 
-    Compiled once per model, as attrs compiles its methods: attribute access by a literal name runs about twice
-    as fast as getattr, and this runs for every item. It raises AttributeError when a timestamp is absent.
-    """
-    for name, _ in checks:
-        if not name.isidentifier():
-            raise ValueError(f"unexpected attribute name {name!r} in a generated model")
-    exprs = [f"i.{name}.tzinfo" if datetime in accepted else f"type(i.{name})" for name, accepted in checks]
-    return eval("lambda items: (" + "".join(f"{{{e} for i in items}}, " for e in exprs) + ")")  # type: ignore[no-any-return]  # noqa: S307
+
+def _checked(check: Check, value: object, what: str, *, mismatch: bool = False) -> Any:
+    """`check(value)`; a SchemaError becomes BodyMismatch (responses) or TypeError / ValueError (arguments)."""
+    try:
+        return check(value)
+    except SchemaError as exc:
+        if mismatch:
+            raise BodyMismatch(str(exc)) from None
+        where = f"{what}{'.' if what and exc.path and not isinstance(exc.path[0], int) else ''}{exc.where}"
+        raise (TypeError if exc.wrong_type else ValueError)(f"{where}: {exc.message}") from None
+    except RecursionError:
+        raise (BodyMismatch if mismatch else ValueError)(f"{what or 'the body'} is nested too deeply") from None
 
 
 def _plain_types(annotation: object) -> tuple[type, ...]:
-    """The classes an annotation like `str | Unset` or `datetime` accepts; () when it is not that simple."""
+    """The classes an annotation like `str | Unset`, `list[str]` or `AudienceType` accepts; () if not that simple."""
     is_union = typing.get_origin(annotation) in {typing.Union, types.UnionType}
     members = typing.get_args(annotation) if is_union else (annotation,)
-    if all(isinstance(m, type) for m in members):
-        return tuple(typing.cast(type, m) for m in members)
-    return ()
+    classes = tuple(typing.get_origin(m) or m for m in members)
+    return classes if all(isinstance(c, type) for c in classes) else ()
 
 
-def _list_item_type(hint: object) -> type | None:
-    for member in typing.get_args(hint) or (hint,):
-        if typing.get_origin(member) is list:
-            (item,) = typing.get_args(member)
-            return typing.cast(type, item)
-    return None
-
-
-def _success_model(module: types.ModuleType) -> type[Any] | None:
-    returned = inspect.signature(module.sync).return_annotation
-    for candidate in typing.get_args(returned) or (returned,):
-        if attrs.has(candidate) and {"has_more", "next_from"} <= attrs.fields_dict(candidate).keys():
-            return typing.cast(type[Any], candidate)
-    return None
-
-
-def _json_key(page_model: type[Any], field_name: str) -> str:
-    """The JSON key `to_dict` writes for `field_name`, found by serialising an instance with an empty list there."""
-    probe = page_model(**{f.name: [] if f.name == field_name else UNSET for f in attrs.fields(page_model) if f.init})
-    (key,) = (k for k, v in probe.to_dict().items() if v == [])
-    return typing.cast(str, key)
-
-
-def _operation(name: str, module: types.ModuleType) -> ListOperation | str:
-    """The operation, or why it does not follow the cursor convention (shown when someone asks for it)."""
-    if not (hasattr(module, "_get_kwargs") and hasattr(module, "sync")):
-        return "not a generated operation module (no _get_kwargs / sync)"
-    parameters = inspect.signature(module._get_kwargs).parameters
-    if CURSOR_PARAM not in parameters or LIMIT_PARAM not in parameters:
-        return f"its parameters {sorted(parameters)} lack {CURSOR_PARAM} or {LIMIT_PARAM}"
-    page_model = _success_model(module)
-    if page_model is None:
-        return "no success model with has_more and next_from in sync()'s return annotation"
-    hints = typing.get_type_hints(page_model, localns=vars(batch_rest_generated.models))
-    lists = {f: t for f, hint in hints.items() if f not in _ENVELOPE_FIELDS and (t := _list_item_type(hint))}
-    if len(lists) != 1:
-        return f"{page_model.__name__} has {len(lists)} list fields besides the envelope, not one"
-    ((items_field, item_type),) = lists.items()
-    item_hints = (
-        typing.get_type_hints(item_type, localns=vars(batch_rest_generated.models)) if attrs.has(item_type) else {}
-    )
-    checks = []
-    for field_name, hint in item_hints.items():
-        accepted = set(_plain_types(hint))
-        if accepted and any(issubclass(t, _CHECKABLE_TYPES) for t in accepted):
-            if float in accepted:
-                accepted.add(int)  # JSON has one number type
-            checks.append((field_name, frozenset(accepted)))
-    return ListOperation(
-        name=name,
-        build_kwargs=module._get_kwargs,
-        page_model=page_model,
-        items_field=items_field,
-        items_key=_json_key(page_model, items_field),
-        item_is_model=attrs.has(item_type),
-        item_checks=tuple(checks),
-        survey_items=_fast_item_survey(tuple(checks)),
-        caller_params={n: p for n, p in parameters.items() if n not in {CURSOR_PARAM, LIMIT_PARAM, PROJECT_PARAM}},
-        takes_project=PROJECT_PARAM in parameters,
-    )
+def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """The generated function's parameter types; {} when they do not resolve (the arguments then go unchecked)."""
+    try:
+        return typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001 - NameError, AttributeError...: whatever a broken module raises
+        return {}
 
 
 @functools.cache
-def _discover() -> tuple[Mapping[str, ListOperation], Mapping[str, str]]:
-    found, rejected = {}, {}
-    package = batch_rest_generated.api
-    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
-        if not info.ispkg:
-            name = info.name.rpartition(".")[2]
-            operation = _operation(name, importlib.import_module(info.name))
-            if isinstance(operation, str):
-                rejected[name] = operation
-            else:
-                found[name] = operation
-    return types.MappingProxyType(found), types.MappingProxyType(rejected)
+def _load(name: str) -> Operation:
+    facts = OPERATIONS[name]
+    module = importlib.import_module(f"{_PACKAGE}.{facts['module']}")
+    hints = _hints(module._get_kwargs)
+    body, paging = facts["body"], facts["paging"]
+    return Operation(
+        name=name,
+        method=facts["method"],
+        path=facts["path"],
+        build_kwargs=module._get_kwargs,
+        param_types={p["name"]: _plain_types(hints[p["name"]]) for p in facts["params"] if p["name"] in hints},
+        param_schemas={p["name"]: p["schema"] for p in facts["params"]},
+        project_param=facts["project_param"],
+        body_schema=body["schema"] if body else None,
+        body_models=tuple(_import(ref) for ref in body["models"]) if body else (),
+        body_is_array=bool(body and body["array"]),
+        results={
+            int(status): _Result(r["kind"], _import(r["model"]) if r["model"] else None, r["schema"])
+            for status, r in facts["results"].items()
+        },
+        items_attr=paging["items_attr"] if paging else "",
+        cursor_param=paging["cursor_param"] if paging else "",
+        limit_param=paging["limit_param"] if paging else "",
+    )
 
 
-def list_operations() -> Mapping[str, ListOperation]:
-    """Every generated operation that follows the cursor convention, by module name (e.g. `segments_list`)."""
-    return _discover()[0]
+def operation(name: str) -> Operation:
+    """The operation named `name` (its module name, e.g. `profiles_update`), loaded on first use.
+
+    ValueError for a name the document does not have; ConfigurationError when its generated code cannot be
+    loaded, which leaves every other operation working.
+    """
+    if name not in OPERATIONS:
+        raise ValueError(f"no generated operation {name!r}; known: {', '.join(sorted(OPERATIONS)) or 'none'}")
+    try:
+        return _load(name)
+    except Exception as exc:  # an import error, a NameError...: one broken module, reported, chained
+        raise ConfigurationError(
+            f"the generated code of {name!r} cannot be loaded ({type(exc).__name__}: {exc}); "
+            "regenerate it with `make generate`"
+        ) from exc
 
 
-def list_operation(name: str) -> ListOperation:
-    operations, rejected = _discover()
-    if name in rejected:
-        raise ValueError(f"the generated operation {name!r} does not follow the cursor convention: {rejected[name]}")
-    if name not in operations:
-        raise ValueError(f"no generated list operation {name!r}; known: {', '.join(sorted(operations)) or 'none'}")
-    return operations[name]
+def __getattr__(name: str) -> Any:
+    # Loaded when first asked for. The typed layer imports the wrapper's runtime (and httpx): the CLI reads
+    # OPERATIONS to build its --help without them. Segment: importing the models package imports every model,
+    # and the seam must import even when one of them is broken.
+    if name in {"SyncResources", "AsyncResources"}:
+        return getattr(importlib.import_module(f"{_PACKAGE}._typed"), name)
+    if name == "Segment":
+        return _import("models.one_segment:OneSegment")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

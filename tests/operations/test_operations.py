@@ -1,0 +1,138 @@
+"""Every operation shape, proven on packages regenerated with the fixture pages (test data: tests/fixtures).
+
+For each fixture page regenerated alone with the shipped pages, and for all of them together
+(tests/fixtures/regen.py, the same tools/generate.py as `make generate`), with no wrapper edit:
+
+1. the wrapper's own unit tests pass against the package, and so do the checks in checks/ (the operation's shape
+   through the typed methods, sync and async; the retry rule over MockTransport and over sockets; the fuzz);
+2. mypy --strict accepts the operation's user script (typing/<operation>.py) and reports, on
+   typing/<operation>_bad.py, exactly the lines marked `# error: <code>`, with those codes.
+
+The runs are independent subprocesses, started together (two at a time) when the first test asks for them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fixtures.regen import FIXTURE_PAGES, ROOT, environment, regenerated
+
+HERE = Path(__file__).resolve().parent
+TYPING = HERE / "typing"
+SUITE = ["tests/unit", *sorted(str(p.relative_to(ROOT)) for p in (HERE / "checks").glob("check_*.py"))]
+RUN_TIMEOUT = 600
+ALL = "all-pages"
+
+
+def operation_of(page: str) -> str:
+    return page.replace("-", "_")
+
+
+@dataclass
+class Run:
+    pages: list[str]
+    returncode: int
+    output: str
+    exercised: list[str]
+
+    def report(self) -> str:
+        return f"pages {self.pages}: exit {self.returncode}\n{self.output[-6000:]}"
+
+
+def run_suite(pages: list[str], workdir: Path) -> Run:
+    package_root = regenerated(pages)
+    report = workdir / "exercised.json"
+    command = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-m", "not pinned_spec", *SUITE]
+    env = environment(
+        package_root,
+        {
+            "BATCH_OPERATIONS_PACKAGE": str(package_root / "batch_rest_generated"),
+            "BATCH_OPERATIONS_REPORT": str(report),
+            "HYPOTHESIS_STORAGE_DIRECTORY": str(workdir / "hypothesis"),
+        },
+    )
+    for name in ("BATCH_API_VERSION", "BATCH_BASE_URL", "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"):
+        env.pop(name, None)
+    try:
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+        )
+        returncode, output = result.returncode, result.stdout + result.stderr
+    except subprocess.TimeoutExpired as exc:
+        returncode, output = -1, f"TIMED OUT after {RUN_TIMEOUT} s\n{exc.stdout or ''}{exc.stderr or ''}"
+    exercised = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
+    return Run(pages, returncode, output, exercised)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            key: pool.submit(run_suite, pages, tmp_path_factory.mktemp(f"operations-{key}"))
+            for key, pages in [(ALL, list(FIXTURE_PAGES)), *((page, [page]) for page in FIXTURE_PAGES)]
+        }
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
+@pytest.mark.timeout(RUN_TIMEOUT * 4)
+@pytest.mark.parametrize("page", FIXTURE_PAGES)
+def test_the_wrapper_takes_each_page_with_no_edit(runs, page):
+    run = runs[page].result()
+    assert run.returncode == 0, run.report()
+    assert re.search(r"\b\d+ passed\b", run.output), run.report()
+    assert not re.search(r"\b\d+ skipped\b", run.output), run.report()
+    assert operation_of(page) in run.exercised, f"no check exercised {operation_of(page)}\n{run.report()}"
+
+
+@pytest.mark.timeout(RUN_TIMEOUT * 4)
+def test_the_wrapper_takes_all_pages_together(runs):
+    run = runs[ALL].result()
+    assert run.returncode == 0, run.report()
+    assert not re.search(r"\b\d+ skipped\b", run.output), run.report()
+    assert set(run.exercised) >= {operation_of(page) for page in FIXTURE_PAGES}, run.report()
+
+
+# -- what mypy --strict sees -----------------------------------------------------------------------------------
+
+_EXPECTED = re.compile(r"#\s*error:\s*([a-z-]+)")
+_REPORTED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
+
+
+def mypy(package_root: Path, script: Path) -> tuple[int, set[tuple[int, str]], str]:
+    command = [sys.executable, "-m", "mypy", "--config-file", str(TYPING / "mypy.ini"), "--no-error-summary"]
+    env = environment(package_root, {"MYPYPATH": os.pathsep.join([str(package_root), str(ROOT / "wrapper")])})
+    result = subprocess.run([*command, str(script)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    reported = {
+        (int(m["line"]), m["code"])
+        for m in map(_REPORTED.match, result.stdout.splitlines())
+        if m and Path(m["file"]).name == script.name
+    }
+    return result.returncode, reported, result.stdout + result.stderr
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page", FIXTURE_PAGES)
+def test_mypy_strict_sees_the_real_signatures(page):
+    package_root = regenerated([page])
+    good, bad = TYPING / f"{operation_of(page)}.py", TYPING / f"{operation_of(page)}_bad.py"
+    returncode, reported, output = mypy(package_root, good)
+    assert (returncode, reported) == (0, set()), output
+    expected = {
+        (number, match[1])
+        for number, line in enumerate(bad.read_text(encoding="utf-8").splitlines(), start=1)
+        if (match := _EXPECTED.search(line))
+    }
+    assert expected, f"{bad.name} marks no line with `# error: <code>`"
+    returncode, reported, output = mypy(package_root, bad)
+    assert returncode == 1, output
+    assert reported == expected, output

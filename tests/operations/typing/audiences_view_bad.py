@@ -1,0 +1,9 @@
+from batch_rest import BatchClient
+
+
+def sync(client: BatchClient) -> None:
+    client.audiences.view()  # error: call-arg
+    client.audiences.view(name=5)  # error: arg-type
+    client.audiences.view(nam="vip")  # error: call-arg
+    client.audiences.view(name="vip", idempotent=True)  # error: call-arg
+    client.audiences.view(name="vip").count  # error: attr-defined

@@ -1,0 +1,13 @@
+from batch_rest import AsyncBatchClient, BatchClient
+
+
+def sync(client: BatchClient) -> None:
+    client.profiles.update(body={"identifiers": {"custom_id": "u"}})  # error: arg-type
+    client.profiles.update(body=[1, 2])  # error: list-item
+    client.profiles.update()  # error: call-arg
+    client.profiles.update(body=[], timeout="5")  # error: arg-type
+    count: int = client.profiles.update(body=[])  # error: assignment
+
+
+async def asynchronous(client: AsyncBatchClient) -> None:
+    client.profiles.update(body=[]).code  # error: attr-defined

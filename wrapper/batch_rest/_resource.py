@@ -1,0 +1,194 @@
+"""What the generated typed layer (`batch_rest_generated/_typed.py`) is written against.
+
+    client.profiles.update(body=..., timeout=5)     Profiles (generated)  ──► SyncResource._call
+    client.segments.list() / .list_page()           Segments (generated)  ──► SyncResource._list / _list_page
+    client.profiles.with_raw_response.update(...)   the same methods, on a resource made with raw=True
+
+A resource holds its client and nothing else: it hands the operation's name, the caller's arguments and the
+per-call options to the client's one request path (`_client._ClientBase`). The keys the generated layer passes
+(`OperationKey[Model]`, `ListKey[Item, ItemPage]`) are only the operation's name at run time; their type
+parameters are what lets mypy see each method's real return type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
+
+from attrs import frozen
+
+from ._paging import AsyncPager, Page, Pager
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._client import _ClientBase
+
+__all__ = [
+    "AsyncPager",
+    "AsyncResource",
+    "ListKey",
+    "OperationKey",
+    "Page",
+    "Pager",
+    "RawResponse",
+    "RequestOptions",
+    "SyncResource",
+    "as_raw",
+    "as_raw_async",
+]
+
+R = TypeVar("R")
+T = TypeVar("T")
+P = ParamSpec("P")
+PageT = TypeVar("PageT", bound=Page[Any])
+
+
+@frozen
+class RequestOptions:
+    """Per-call options; None means the client's own setting."""
+
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str] | None = None
+    idempotent: bool = False  # a POST the caller knows is safe to repeat: retried like a GET
+
+
+class OperationKey(Generic[R]):
+    """An operation returning R, by name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class ListKey(Generic[T, PageT]):
+    """A cursor-list operation whose items are T and whose pages are PageT, by name."""
+
+    __slots__ = ("name", "page_class")
+
+    def __init__(self, name: str, page_class: type[PageT]) -> None:
+        self.name, self.page_class = name, page_class
+
+
+class RawResponse(Generic[R]):
+    """A success response and what it means: `.http_response`, `.status_code`, `.headers`, and `.parse()`.
+
+    Error statuses still raise (an APIError keeps its own `.response`). `.parse()` parses on first use, so
+    reading only the headers costs no parsing, and raises MalformedResponseError as the plain method would.
+    """
+
+    def __init__(self, http_response: httpx.Response, parse: Callable[[], R]) -> None:
+        self.http_response = http_response
+        self._parse: Callable[[], R] | None = parse
+        self._parsed: R | None = None
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    def parse(self) -> R:
+        if self._parse is not None:
+            self._parsed, self._parse = self._parse(), None
+        return cast(R, self._parsed)
+
+    def __repr__(self) -> str:
+        request = self.http_response.request
+        return f"<RawResponse [{self.status_code}] {request.method} {request.url.path}>"
+
+
+def as_raw(method: Callable[P, R]) -> Callable[P, RawResponse[R]]:
+    """The method of a resource made with `raw=True`, typed as what it returns: a RawResponse."""
+    return cast(Callable[P, RawResponse[R]], method)
+
+
+def as_raw_async(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[RawResponse[R]]]:
+    """The async twin of as_raw."""
+    return cast(Callable[P, Awaitable[RawResponse[R]]], method)
+
+
+class _Resource:
+    def __init__(self, client: object, *, raw: bool = False) -> None:
+        # `client` is the BatchClient or AsyncBatchClient whose generated mixin made this resource.
+        self._client = cast("_ClientBase", client)
+        self._raw = raw
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}{' (raw responses)' if self._raw else ''} of {self._client!r}>"
+
+
+class SyncResource(_Resource):
+    """Base of the generated resources of BatchClient."""
+
+    def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R:
+        return cast(R, self._client._call(key.name, args, options, raw=self._raw))
+
+    def _list(
+        self,
+        key: ListKey[T, PageT],
+        args: Mapping[str, object],
+        page_size: int,
+        start_cursor: str | None,
+        options: RequestOptions,
+    ) -> Pager[T, PageT]:
+        return cast(
+            Pager[T, PageT],
+            self._client._pager(
+                key.name, key.page_class, args, page_size=page_size, start_cursor=start_cursor, options=options
+            ),
+        )
+
+    def _list_page(
+        self,
+        key: ListKey[T, PageT],
+        args: Mapping[str, object],
+        limit: int | None,
+        cursor: str | None,
+        options: RequestOptions,
+    ) -> PageT:
+        return cast(
+            PageT,
+            self._client._page(
+                key.name, key.page_class, args, limit=limit, cursor=cursor, options=options, raw=self._raw
+            ),
+        )
+
+
+class AsyncResource(_Resource):
+    """Base of the generated resources of AsyncBatchClient."""
+
+    async def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R:
+        return cast(R, await self._client._call(key.name, args, options, raw=self._raw))
+
+    def _list(
+        self,
+        key: ListKey[T, PageT],
+        args: Mapping[str, object],
+        page_size: int,
+        start_cursor: str | None,
+        options: RequestOptions,
+    ) -> AsyncPager[T, PageT]:
+        pager = self._client._pager(
+            key.name, key.page_class, args, page_size=page_size, start_cursor=start_cursor, options=options
+        )
+        return cast(AsyncPager[T, PageT], pager)
+
+    async def _list_page(
+        self,
+        key: ListKey[T, PageT],
+        args: Mapping[str, object],
+        limit: int | None,
+        cursor: str | None,
+        options: RequestOptions,
+    ) -> PageT:
+        return cast(
+            PageT,
+            await self._client._page(
+                key.name, key.page_class, args, limit=limit, cursor=cursor, options=options, raw=self._raw
+            ),
+        )
