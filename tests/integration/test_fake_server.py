@@ -1,9 +1,12 @@
-"""The fake Batch server over real loopback sockets, with http.client and httpx (no batch_rest client)."""
+"""The fake Batch server over real loopback sockets, with http.client and httpx (no batch_rest client), against the
+shipped document (segments). Operations the shipped document does not have yet are served in
+tests/operations/checks/check_fake_server_operations.py."""
 
 from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
 import re
 import signal
@@ -22,6 +25,7 @@ import httpx
 import pytest
 
 from batch_rest.testing import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RecordedRequest
+from batch_rest.testing._server import _RateLimit
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -486,6 +490,7 @@ def request_bytes(server: FakeBatchServer, *header_lines: str, line: str | None 
         ("GET {path} HTTP/1.1 extra", 400),
         ("GET {path} HTTX/1.1", 400),
         ("GET {path} HTTP/2.0", 505),
+        ("GET {path}?" + "x" * 70_000 + " HTTP/1.1", 414),
         ("GET {path} HTTP/1.1", 200),
     ],
 )
@@ -529,6 +534,45 @@ def test_http_1_0_closes_unless_asked_to_keep_alive(server: FakeBatchServer) -> 
         assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
 
 
+# -- request bodies ------------------------------------------------------------------------------------------
+
+
+def test_a_body_is_read_whole_and_recorded(server: FakeBatchServer) -> None:
+    connection = connect(server)
+    connection.request("POST", path(server), body=b'{"a": 1}', headers={**AUTH, "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 405  # segments/list documents GET only...
+    response.read()
+    connection.request("GET", path(server), headers=AUTH)  # ...and the body did not poison the connection
+    assert connection.getresponse().status == 200
+    posted = server.requests[0]
+    assert (posted.method, posted.body, posted.operation) == ("POST", b'{"a": 1}', None)
+    assert server.requests[1].operation == "segments_list"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        (["Transfer-Encoding: chunked"], 400, "chunked"),
+        (["Content-Length: 2000000"], 413, "larger than"),
+        (["Content-Length: abc"], 400, "Content-Length"),
+        (["Content-Length: -1"], 400, "Content-Length"),
+        (["Content-Length: 5", "Content-Length: 6"], 400, "Content-Length"),
+    ],
+)
+def test_unreadable_bodies_are_refused_and_the_connection_closed(
+    server: FakeBatchServer, headers: list[str], status: int, message: str
+) -> None:
+    got, received = exchange(server, request_bytes(server, *headers).replace(b"Connection: close\r\n", b""))
+    assert got == status
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"\r\nConnection: close\r\n" in head + b"\r\n"
+    error = json.loads(body)
+    assert set(error) == {"error_code", "error_message"}
+    assert message in error["error_message"]
+    assert server.requests == []  # refused before it was a request
+
+
 # -- the request log -----------------------------------------------------------------------------------------
 
 
@@ -546,7 +590,9 @@ def test_request_log(api: httpx.Client, server: FakeBatchServer) -> None:
     assert first.headers["x-extra"] == "1"
     assert DEMO_API_KEY not in repr(server.requests)
     assert first.fault is None
+    assert (first.operation, first.body) == ("segments_list", b"")
     assert second.path == f"/{server.api_version}/nowhere"
+    assert second.operation is None
     log = server.requests
     log.clear()  # a copy
     assert len(server.requests) == 2
@@ -726,6 +772,134 @@ def test_faults_are_frozen() -> None:
     assert fault == Fault.rate_limit(3)
     with pytest.raises(AttributeError):
         fault.status = 200  # type: ignore[misc]
+
+
+def test_faults_can_target_one_operation(server: FakeBatchServer) -> None:
+    server.inject(Fault.server_error(), operation="segments_list")
+    assert get(server.url + "/nowhere", headers=AUTH).status_code == 404  # another route: not its fault
+    assert get(server.url + "/segments/list", headers=AUTH).status_code == 500
+    assert get(server.url + "/segments/list", headers=AUTH).status_code == 200
+    assert [(r.operation, r.fault) for r in server.requests] == [(None, None), ("segments_list", "server_error"),
+                                                                  ("segments_list", None)]  # fmt: skip
+    with pytest.raises(ValueError, match="no operation 'nope'; known: .*segments_list"):
+        server.inject(Fault.server_error(), operation="nope")
+
+
+def test_error_fault_sends_any_error_status_with_a_batch_body(api: httpx.Client, server: FakeBatchServer) -> None:
+    server.inject(Fault.error(404))
+    server.inject(Fault.error(403, "FORBIDDEN_PROJECT", "Not for you"))
+    first, second = api.get("/segments/list"), api.get("/segments/list")
+    assert (first.status_code, error_of(first)) == (404, {"error_code": "NOT_FOUND", "error_message": "Not Found"})
+    assert (second.status_code, error_of(second)["error_code"]) == (403, "FORBIDDEN_PROJECT")
+    assert [r.fault for r in server.requests] == ["error", "error"]
+    with pytest.raises(ValueError, match="4xx or 5xx"):
+        Fault.error(302)
+
+
+def test_latency_delays_every_answer_and_stop_cuts_it_short() -> None:
+    with FakeBatchServer(segments=5, latency=0.2) as server:
+        started = time.perf_counter()
+        assert get(server.url + "/segments/list", headers=AUTH).status_code == 200
+        assert get(server.url + "/nowhere", headers=AUTH).status_code == 404
+        assert time.perf_counter() - started >= 0.4
+        server.latency = 30
+        outcome: list[type[Exception]] = []
+
+        def wait_for_an_answer() -> None:
+            try:
+                get(server.url + "/segments/list", headers=AUTH, timeout=10)
+            except httpx.HTTPError as exc:
+                outcome.append(type(exc))
+
+        waiting = threading.Thread(target=wait_for_an_answer)
+        waiting.start()
+        deadline = time.monotonic() + 5
+        while len(server.requests) < 3 and time.monotonic() < deadline:  # the request is in, and waiting
+            time.sleep(0.01)
+        started = time.perf_counter()
+    waiting.join()
+    assert time.perf_counter() - started < 2
+    assert outcome == [httpx.RemoteProtocolError]  # stop() dropped the connection rather than wait 30 s
+
+
+def test_rate_limit_answers_429_with_retry_after() -> None:
+    with FakeBatchServer(segments=5, rate_limit=0.5) as server:  # one request now, the next in 2 s
+        assert get(server.url + "/segments/list", headers=AUTH).status_code == 200
+        refused = get(server.url + "/segments/list", headers=AUTH)
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "2"
+        assert error_of(refused)["error_code"] == "TOO_MANY_REQUESTS"
+        assert [r.fault for r in server.requests] == [None, "rate_limit"]
+        server.clear_faults()  # the rate limit is the server's, not a fault to clear
+        assert get(server.url + "/segments/list", headers=AUTH).status_code == 429
+
+
+def test_rate_limit_is_a_token_bucket() -> None:
+    now = [100.0]
+    bucket = _RateLimit(4, clock=lambda: now[0])
+    assert [bucket.wait() for _ in range(5)] == [0, 0, 0, 0, pytest.approx(0.25)]  # a burst of 4, then wait
+    now[0] += 0.5  # two tokens back
+    assert [bucket.wait() for _ in range(3)] == [0, 0, pytest.approx(0.25)]
+    now[0] += 60  # never more than the burst
+    assert sum(bucket.wait() == 0 for _ in range(10)) == 4
+    slow = _RateLimit(0.5, clock=lambda: now[0])
+    assert (slow.wait(), slow.wait()) == (0, pytest.approx(2.0))
+
+
+def test_access_log_has_a_line_per_request() -> None:
+    log = io.StringIO()
+    with FakeBatchServer(segments=5, access_log=log) as server:
+        get(server.url + "/segments/list?limit=2", headers=AUTH)
+        server.inject(Fault.rate_limit(1))
+        get(server.url + "/segments/list", headers=AUTH)
+        server.inject(Fault.drop_before_response())
+        with pytest.raises(httpx.RemoteProtocolError):
+            get(server.url + "/segments/list", headers=AUTH)
+        get(server.url + "/nowhere")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 4
+    pattern = r"\d\d:\d\d:\d\d GET /{v}/{target} {status} \d+\.\d ms{fault}"
+    expected = [("segments/list\\?limit=2", "200", ""), ("segments/list", "429", " fault=rate_limit"),
+                ("segments/list", "dropped", " fault=drop_before_response"), ("nowhere", "404", "")]  # fmt: skip
+    for line, (target, status, fault) in zip(lines, expected, strict=True):
+        assert re.fullmatch(pattern.format(v=re.escape(server.api_version), target=target, status=status, fault=fault),
+                            line), line  # fmt: skip
+
+
+def test_items_cursors_and_answers_of_the_document() -> None:
+    server = FakeBatchServer(segments=3, seed=2)
+    assert server.item("segments_list", 1) == server.segment(1)
+    assert server.cursor(3, "segments_list") == server.cursor(3)
+    with pytest.raises(IndexError):
+        server.cursor(4)
+    with pytest.raises(ValueError, match="not a cursor list"):
+        server.item("nope", 0)
+    with pytest.raises(ValueError, match="cursor list"):
+        server.answer("segments_list")  # its answers are pages: item() and cursor() say what they hold
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"list_sizes": {"segments_list": 3}}, "not a cursor list besides segments"),
+        ({"list_sizes": {"nope": 3}}, "not a cursor list besides segments"),
+        ({"latency": -1}, "latency"),
+        ({"latency": float("nan")}, "latency"),
+        ({"rate_limit": 0}, "rate_limit"),
+    ],
+)
+def test_options_are_checked(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FakeBatchServer(**options)
+
+
+def test_files_are_served_without_credentials(server: FakeBatchServer) -> None:
+    origin = server.url.rsplit("/", 1)[0]
+    response = get(origin + "/_files/exports_download-1a2b")
+    assert (response.status_code, response.content) == (200, b"fake Batch file exports_download-1a2b\n")
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert get(origin + "/_files/..%2Fetc").status_code == 404
+    assert httpx.post(origin + "/_files/x", verify=False).status_code == 405
 
 
 def test_no_stderr_noise(capfd: pytest.CaptureFixture[str]) -> None:

@@ -1,16 +1,20 @@
-"""Every kind of response the fake server sends validates against the vendored OpenAPI document.
+"""Every kind of response the fake server sends validates against the OpenAPI document.
 
 Responses travel over real loopback sockets (httpx, no batch_rest client); each is then validated, with the
-request that produced it, against the document as vendored (`batch-api.upstream.json`) and as the generator
-sees it (with `batch-api.patch.json` applied: date-time formats, `minimum: 1` on limit). The request's origin
-is rewritten to the document's server (https://api.batch.com/{version}): the path, query and headers are the
-ones actually sent.
+request that produced it, against the document as vendored (the pages of openapi/pages/, merged, verbatim) and
+as the package was generated from it (`_seam.document()`: the merge with `batch-api.patch.json` applied:
+date-time formats, `minimum: 1` on limit). The request's origin is rewritten to the document's server
+(https://api.batch.com/{version}): the path, query and headers are the ones actually sent.
+
+This covers the shipped document (segments); tests/operations/checks/check_fake_server_operations.py does the
+same for the operations of the fixture pages.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,37 +27,21 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.response.exceptions import DataValidationError, InvalidData
 from openapi_schema_validator import OAS31Validator
 
+from batch_rest import _seam
 from batch_rest.testing import FakeBatchServer, Fault
 
 pytestmark = pytest.mark.timeout(30)
 
-OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"
+REPO = Path(__file__).resolve().parents[2]
 DOCUMENT_ORIGIN = "https://api.batch.com"
 
 
-def _apply_patch(document: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
-    """The few RFC 6902 operations batch-api.patch.json uses (test, add, replace); jsonpatch is a tools-only
-    dependency, and the test environment does not have it."""
-    patched = copy.deepcopy(document)
-    for operation in operations:
-        *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in operation["path"].split("/")[1:]]
-        target: Any = patched
-        for part in parents:
-            target = target[int(part)] if isinstance(target, list) else target[part]
-        key: Any = int(last) if isinstance(target, list) else last
-        if operation["op"] == "test":
-            assert target[key] == operation["value"], f"the patch no longer applies: {operation}"
-        elif operation["op"] in {"add", "replace"}:
-            target[key] = operation["value"]
-        else:
-            raise AssertionError(f"unsupported patch operation {operation['op']!r}")
-    return patched
-
-
 def _documents() -> dict[str, dict[str, Any]]:
-    upstream = json.loads((OPENAPI_DIR / "batch-api.upstream.json").read_text(encoding="utf-8"))
-    patch = json.loads((OPENAPI_DIR / "batch-api.patch.json").read_text(encoding="utf-8"))
-    return {"upstream": upstream, "patched": _apply_patch(upstream, patch)}
+    sys.path.insert(0, str(REPO / "tools"))
+    import openapi_pages  # the merge of openapi/pages/*.json (standard library only)
+
+    upstream, _ = openapi_pages.upstream_document(REPO / "openapi")
+    return {"upstream": upstream, "patched": copy.deepcopy(dict(_seam.document()))}
 
 
 DOCUMENTS = _documents()
@@ -177,6 +165,7 @@ FAULTS = {
     "429 Retry-After date": (Fault.rate_limit("Wed, 21 Oct 2037 07:28:00 GMT"), 429),
     "500": (Fault.server_error(), 500),
     "503": (Fault.service_unavailable(), 503),
+    "500 by Fault.error": (Fault.error(500), 500),
     "slow": (Fault.slow(0.05), 200),
 }
 
@@ -188,6 +177,18 @@ def test_faults(openapi: OpenAPI, server: FakeBatchServer, client: httpx.Client,
     response = client.get("/segments/list", params={"limit": 3})
     assert response.status_code == status
     validate(openapi, response)
+
+
+def test_the_rate_limit_answer(openapi: OpenAPI) -> None:
+    with (
+        FakeBatchServer(segments=3, rate_limit=0.5) as server,
+        httpx.Client(verify=False, base_url=server.url, timeout=5) as client,
+    ):
+        client.headers.update({"Authorization": f"Bearer {server.api_key}", "X-Batch-Project": server.project_key})
+        assert client.get("/segments/list").status_code == 200
+        refused = client.get("/segments/list")
+        assert refused.status_code == 429
+        validate(openapi, refused)
 
 
 @pytest.mark.parametrize("case", [

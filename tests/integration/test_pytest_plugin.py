@@ -86,6 +86,61 @@ def test_fixtures(project: pytest.Pytester) -> None:
     result.assert_outcomes(passed=5)
 
 
+def test_async_tests_using_the_async_client_need_no_plugin(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        import batch_rest
+
+        RUNS = []
+
+
+        @pytest.mark.batch_server(segments=30)
+        async def test_without_a_marker(batch_server, async_batch_client):
+            async with async_batch_client as client:
+                codes = [s.code async for s in client.segments.list(page_size=7)]
+            assert codes == [batch_server.segment(i)["code"] for i in range(30)]
+            RUNS.append("plain")
+
+
+        @pytest.mark.parametrize("limit", [1, 2])
+        async def test_parametrized(async_batch_client, limit):
+            async with async_batch_client as client:
+                page = await client.segments.list_page(limit=limit)
+            assert len(page.items) == limit
+            RUNS.append(limit)
+
+
+        @pytest.mark.anyio
+        async def test_with_anyio_s_marker(async_batch_client):
+            async with async_batch_client as client:
+                assert len(await client.segments.list_page(limit=3)) == 3
+            RUNS.append("anyio")
+
+
+        async def test_a_failure_is_reported(async_batch_client):
+            async with async_batch_client as client:
+                page = await client.segments.list_page(limit=3)
+            assert len(page.items) == 4
+
+
+        async def test_an_async_test_without_the_fixture_is_left_to_pytest():
+            pass
+
+
+        def test_each_async_test_ran_once():
+            assert RUNS == ["plain", 1, 2, "anyio"]
+        """
+    )
+    result = project.runpytest_inprocess("-v")
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(["*_ test_a_failure_is_reported _*", "E*assert 3 == 4"])
+    result.stdout.fnmatch_lines(
+        ["*_ test_an_async_test_without_the_fixture_is_left_to_pytest _*", "async def functions are not natively*"]
+    )
+
+
 def test_marker_is_registered(project: pytest.Pytester) -> None:
     result = project.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.batch_server(segments=250, seed=0, **kwargs):*"])

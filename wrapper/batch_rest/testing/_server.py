@@ -1,25 +1,34 @@
-"""A fake of Batch's `GET /segments/list`, served over real HTTP/1.1 on loopback, for tests and demos.
+"""A fake of Batch's REST API, every operation of the OpenAPI document the package was generated from, served over
+real HTTP/1.1 on loopback, for tests and demos. Stateless, like stripe-mock: the document says what is served.
 
 What it does, like Batch (as far as Batch documents it):
 
-- checks `Authorization: Bearer <api_key>` and `X-Batch-Project: <project_key>` before anything else about
-  the request (401 `AUTHENTICATION_INVALID`);
-- validates `limit` (an integer from 1 to 100, 10 when absent) and `from` (a cursor it issued), 400 otherwise;
-- pages through a deterministic data set in a stable order with Batch's envelope: `segments`, `has_more`,
+- serves each operation at `/<version>/<path>` with its documented method; another path is a 404, another
+  method a 405 (`_routes` says what is checked, in which order);
+- checks `Authorization: Bearer <api_key>` and `X-Batch-Project: <project_key>` before anything else about the
+  request (401 `AUTHENTICATION_INVALID`), then the parameters and the JSON body against the document (400
+  `INVALID_PARAMETER` / `INVALID_BODY`, naming the field);
+- pages cursor lists through deterministic data in a stable order with Batch's envelope: the items, `has_more`,
   `next_from` (on every page: on the last one it points past the end, so a client that ignores has_more reads
-  an empty page) and `count` (the total, on the first page only);
-- issues opaque cursors in Batch's style, standard base64 (with padding) of `<code>@<created_at>`. The codes
-  mix scripts on purpose so that cursors contain `+`, `/` and `=`: a client that does not percent-encode the
-  cursor gets a 400, because a bare `+` in a query string reads as a space.
+  an empty page) and `count` (the total, on the first page only). Segments are `segments` fixed items whose
+  cursors contain `+`, `/` and `=` (`_data`); other lists have `list_sizes[name]` items (25 by default) built
+  from the item schema;
+- answers other operations with their documented success status and a body built from the response schema,
+  the document's examples first (`_samples`); no body for a 204; a documented redirect (exports' 307) gets a
+  `Location` on this server, `/_files/<name>`, which serves a few bytes;
+- injects faults (429, 500, 503, dropped connections, slowness, any raw response) into any route, or one
+  operation's; optionally adds latency to every request, or limits the request rate (429 with Retry-After);
+- logs requests (`server.requests`, and an access log on a stream if asked).
 
-What it does not do: other endpoints (404) or methods (405), real rate limiting, TLS, chunked request bodies,
-nor Batch's exact error codes and messages, which Batch does not document beyond `{error_code, error_message}`
-(`AUTHENTICATION_INVALID` comes from Batch; the other codes are plausible stand-ins). Its answers to the
-documented operation, and its 429/500/503 faults, validate against the vendored OpenAPI document; its 404 and
-405 bodies follow the document's Error schema (tests/integration/test_fake_server_conformance.py).
+What it does not do: keep state (a created audience is not listed afterwards), TLS, HTTP/1.0 keep-alive, nor
+Batch's exact error codes and messages, which Batch does not document beyond `{error_code, error_message}`
+(`AUTHENTICATION_INVALID` comes from Batch; the other codes are plausible stand-ins). Its answers, including
+its 429/500/503 faults and its 404/405, validate against the document (tests/integration/
+test_fake_server_conformance.py, and tests/operations for operations the shipped document does not have yet).
 
-Data: segment i is a pure function of (seed, i), computed when served, so a million segments cost no memory.
-`server.segment(i)` and `server.cursor(i)` give what the server sends, to compare a listing with.
+Data is a pure function of (seed, operation, index), computed when served, so a million segments cost no memory.
+`server.segment(i)`, `server.item(operation, i)`, `server.cursor(i)` and `server.answer(operation)` give what the
+server sends, to compare a client's results with.
 
 In your test suite, the pytest plugin installed with the package gives fixtures `batch_server`,
 `batch_client` and `async_batch_client`, and the marker `@pytest.mark.batch_server(segments=..., seed=...)`:
@@ -43,56 +52,37 @@ Or by hand:
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import email.utils
-import functools
-import hashlib
+import dataclasses
 import http
 import json
+import math
 import random
-import re
 import socket
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Self, TextIO
 
-from batch_rest._seam import DEFAULT_API_VERSION
+from batch_rest import _seam
+
+from ._data import Items, SchemaItems, Segments
+from ._http import HTTPServer, Reply, Request
+from ._routes import JSON, Api, error_reply
+from ._samples import Samples
 
 __all__ = ["DEMO_API_KEY", "DEMO_PROJECT_KEY", "FakeBatchServer", "Fault", "RecordedRequest"]
 
 DEMO_API_KEY = "demo-rest-api-key"
 DEMO_PROJECT_KEY = "demo-project-key"
-
-MAX_LIMIT, DEFAULT_LIMIT = 100, 10
-_PATH = re.compile(r"/[0-9]+\.[0-9]+/segments/list")
-_LIMIT = re.compile(r"[0-9]{1,6}")
-_INDEX = re.compile(r"[0-9]{1,19}")
-_MAX_BODY = 1 << 20
-_MAX_LINE, _MAX_HEADERS = 65536, 100
-_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field names: no spaces before the colon
-_END_OF_HEADERS = (b"\r\n", b"\n", b"")
-
-# Scripts with multi-byte UTF-8 (Cyrillic п is D0 BF, Korean and Japanese have E-lead bytes...) are what puts
-# `+` and `/` in the base64 of "<code>@<timestamp>": ASCII letters, digits and timestamps never produce them.
-_TOPICS = ("newsletter", "vip", "churn-risk", "fidèles", "été", "cart", "beta", "niños", "über", "crème",
-           "dormant", "loyal", "東京", "서울", "спорт", "größe", "français", "premium")  # fmt: skip
-_AUDIENCES = ("buyers", "readers", "fans", "clients", "joueurs", "käufer", "покупатели", "ユーザー", "lapsed",
-              "new", "eu", "us", "apac", "weekly", "high-value", "trial")  # fmt: skip
-_EPOCH = 1_546_300_800  # 2019-01-01T00:00:00Z
-_SPACING = 600  # seconds between two segments' creations, so that created_at is strictly increasing
-_MAX_EDIT = 30 * 86_400
+DEFAULT_LIST_SIZE = 25
+SEGMENTS = "segments_list"
 
 
-def _error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error_code": code, "error_message": message}
+def _error_body(code: str, message: str) -> bytes:
+    return json.dumps({"error_code": code, "error_message": message}).encode()
 
 
 @dataclass(frozen=True)
@@ -110,20 +100,32 @@ class Fault:
         """429; `retry_after` is sent verbatim as Retry-After: seconds, or any string such as an HTTP-date."""
         headers = () if retry_after is None else (("Retry-After", _header_value(str(retry_after))),)
         body = _error_body("TOO_MANY_REQUESTS", "Too many requests, please retry later")
-        return cls("rate_limit", 429, headers, json.dumps(body).encode())
+        return cls("rate_limit", 429, headers, body)
 
     @classmethod
     def server_error(cls) -> Fault:
         """500 with a Batch-style error body."""
-        body = _error_body("SERVER_ERROR", "Unexpected error")
-        return cls("server_error", 500, (), json.dumps(body).encode())
+        return cls("server_error", 500, (), _error_body("SERVER_ERROR", "Unexpected error"))
 
     @classmethod
     def service_unavailable(cls) -> Fault:
         """503 with a Batch-style error body (Batch's maintenance answer)."""
         message = "Batch's services are under maintenance. Please try again later"
-        body = _error_body("SERVICE_UNAVAILABLE", message)
-        return cls("service_unavailable", 503, (), json.dumps(body).encode())
+        return cls("service_unavailable", 503, (), _error_body("SERVICE_UNAVAILABLE", message))
+
+    @classmethod
+    def error(cls, status: int, code: str | None = None, message: str | None = None) -> Fault:
+        """Any 4xx/5xx with a Batch-style error body: a documented error of one operation, such as
+
+            server.inject(Fault.error(404), operation="audiences_view")
+
+        `code` defaults to the status's name (`NOT_FOUND`), `message` to its phrase.
+        """
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be a 4xx or 5xx HTTP status, got {status!r}")
+        phrase = _phrase(status)
+        body = _error_body(code or phrase.upper().replace(" ", "_").replace("-", "_"), message or phrase)
+        return cls("error", status, (), body)
 
     @classmethod
     def drop_before_response(cls) -> Fault:
@@ -164,6 +166,13 @@ def _header_value(text: str) -> str:
     return text
 
 
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request the server read. Header names are lower-cased; Authorization's value is "[REDACTED]"."""
@@ -173,126 +182,35 @@ class RecordedRequest:
     query: dict[str, list[str]]  # decoded, as a server decodes a query string (a bare `+` is a space)
     headers: dict[str, str]
     fault: str | None  # Fault.kind when a fault was applied to this request
+    operation: str | None = None  # the operation the request was routed to (None: no route)
+    body: bytes = b""  # as received
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    fake: FakeBatchServer
-    # Only the serving thread and then stop() touch this list. The stdlib's ThreadingMixIn joins its threads
-    # on server_close() only when they are not daemons, and non-daemon threads blocked in recv() on idle
-    # keep-alive connections would hang the interpreter's exit whenever someone forgets stop().
-    handler_threads: list[threading.Thread]
+class _RateLimit:
+    """A token bucket: `per_second` requests a second on average, bursts of as many; the wait when refused."""
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.fake._opened(request)
-        if self.fake._fast:
-            # Without TCP_NODELAY, a response written in two sends stalls ~40 ms: Nagle's algorithm holds the
-            # second until the first is ACKed, and the client delays that ACK. _Handler._write sends once.
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
-        self.handler_threads = [t for t in self.handler_threads if t.is_alive()] + [thread]
-        thread.start()
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.capacity, self.clock = per_second, max(per_second, 1.0), clock
+        self.tokens, self.last = self.capacity, clock()
 
-    def shutdown_request(self, request: Any) -> None:
-        self.fake._closed(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients time out, drop connections, and stop() shuts sockets down under the handlers: all expected.
-        # Anything else is a bug in the fake, and the default handler prints its traceback.
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def handle_one_request(self) -> None:
-        # The stdlib's version dispatches to do_<METHOD> and answers 501 to the rest; Batch answers 405.
-        try:
-            self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
-            if len(self.raw_requestline) > _MAX_LINE:
-                self.requestline = self.request_version = self.command = ""
-                self.send_error(http.HTTPStatus.REQUEST_URI_TOO_LONG)
-            elif not self.raw_requestline:
-                self.close_connection = True
-            elif self.parse_request():
-                self._discard_body()
-                self.server.fake._serve(self)
-        except TimeoutError:
-            self.close_connection = True
-
-    def parse_request(self) -> bool:
-        """Read the request line and headers; answer 400/431/505 (send_error closes) and return False if unusable.
-
-        The stdlib's version hands the headers to the email package, which costs more than the rest of a request
-        (~130 of ~330 µs here). `self.headers` is a plain dict with lower-case names; a repeated header is joined
-        with ", " as RFC 9110 combines field lines, so a doubled Authorization never matches the key.
-        """
-        self.command = None  # type: ignore[assignment]  # what send_error looks at before the line is parsed
-        self.request_version = "HTTP/1.1"
-        self.requestline = str(self.raw_requestline, "latin-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if len(words) != 3 or not _VERSION.fullmatch(words[2]):
-            self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad request line")
-            return False
-        self.command, self.path, self.request_version = words
-        if self.request_version not in {"HTTP/1.1", "HTTP/1.0"}:
-            self.send_error(http.HTTPStatus.HTTP_VERSION_NOT_SUPPORTED)
-            return False
-        headers: dict[str, str] = {}
-        for _ in range(_MAX_HEADERS + 1):
-            line = self.rfile.readline(_MAX_LINE + 1)
-            if line in _END_OF_HEADERS:
-                break
-            name, colon, value = str(line, "latin-1").partition(":")
-            if len(line) > _MAX_LINE or not colon or not _TOKEN.fullmatch(name):
-                self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad header line")
-                return False
-            name, value = name.lower(), value.strip()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        else:
-            self.send_error(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
-            return False
-        self.headers = headers  # type: ignore[assignment]
-        connection = {token.strip() for token in headers.get("connection", "").lower().split(",")}
-        if self.request_version == "HTTP/1.0":
-            self.close_connection = "keep-alive" not in connection
-        else:
-            self.close_connection = "close" in connection
-        return True
-
-    def _discard_body(self) -> None:
-        # A body left unread would be taken for the next request on this keep-alive connection.
-        length = self.headers.get("content-length", "0")
-        if "transfer-encoding" in self.headers or not length.isdigit() or int(length) > _MAX_BODY:
-            self.close_connection = True
-        elif int(length):
-            self.rfile.read(int(length))
-
-    def _write(self, status: int, headers: Sequence[tuple[str, str]], body: bytes, *, cut: int | None = None) -> None:
-        if self.close_connection:
-            headers = [*headers, ("Connection", "close")]
-        if not self.server.fake._fast:  # what http.server does left as is: headers, then body, in two sends
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body[:cut])
-            return
-        lines = [f"HTTP/1.1 {status} {_phrase(status)}", f"Date: {email.utils.formatdate(usegmt=True)}"]
-        lines += [f"{name}: {value}" for name, value in headers]
-        # One send per response (wfile is unbuffered: each write is a sendall): see process_request.
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body[:cut])
+    def wait(self) -> float:
+        """0 when a request may go now (and takes its token); else the seconds until one may."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 class FakeBatchServer:
-    """Batch's `GET /<version>/segments/list` on loopback. See the module docstring.
+    """Batch's REST API on loopback, every operation of the document. See the module docstring.
 
     Use it as a context manager, or call start() and stop(); `url` is the base URL to give the client.
+    `list_sizes` sets how many items a cursor list other than segments has (`{"catalogs_list": 3}`; 25 by
+    default); `latency` (seconds) delays every answer; `rate_limit` (requests a second) answers 429 with
+    Retry-After beyond it; `access_log` gets one line per request.
     """
 
     def __init__(
@@ -304,31 +222,49 @@ class FakeBatchServer:
         project_key: str = DEMO_PROJECT_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
-        api_version: str = DEFAULT_API_VERSION,
+        api_version: str = _seam.DEFAULT_API_VERSION,
+        list_sizes: Mapping[str, int] | None = None,
+        latency: float = 0.0,
+        rate_limit: float | None = None,
+        access_log: TextIO | None = None,
     ) -> None:
-        if isinstance(segments, bool) or not isinstance(segments, int) or not 0 <= segments < 2**62:
-            raise ValueError(f"segments must be an int >= 0, got {segments!r}")
+        _check_size("segments", segments)
+        lists = {name: facts for name, facts in _seam.OPERATIONS.items() if facts["paging"]}
+        sizes = dict(list_sizes or {})
+        for name, size in sizes.items():
+            if name == SEGMENTS or name not in lists:
+                others = ", ".join(sorted(set(lists) - {SEGMENTS})) or "none"
+                raise ValueError(f"list_sizes: {name!r} is not a cursor list besides segments (those are: {others})")
+            _check_size(f"list_sizes[{name!r}]", size)
+        if not 0 <= latency < float("inf"):
+            raise ValueError(f"latency must be a finite number of seconds >= 0, got {latency!r}")
+        if rate_limit is not None and not 0 < rate_limit < float("inf"):
+            raise ValueError(f"rate_limit must be a number of requests a second > 0, got {rate_limit!r}")
         self.segments, self.seed = segments, seed
         self.api_key, self.project_key, self.api_version = api_key, project_key, api_version
         self.host, self._port = host, port
-        self._salt = hashlib.blake2b(repr(seed).encode(), digest_size=16).digest()
-        self._base_time = _EPOCH + int.from_bytes(self._salt[:4], "big") % (365 * 86_400)
+        self.latency, self.access_log = float(latency), access_log
+        samples = Samples(_seam.document(), seed)
+        self._lists: dict[str, Items] = {
+            name: SchemaItems(sizes.get(name, DEFAULT_LIST_SIZE), samples, name, facts["paging"]["item_schema"])
+            for name, facts in lists.items()
+            if name != SEGMENTS
+        }
+        self._lists[SEGMENTS] = Segments(segments, seed)
+        self._api = Api(operations=_seam.OPERATIONS, document=_seam.document(), samples=samples, lists=self._lists,
+                        credentials=(api_key, project_key), origin=self._origin)  # fmt: skip
         self._fast = True  # False: the stdlib's two sends per response and Nagle on (benchmark 4 shows the cost)
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
-        self._queued: deque[Fault] = deque()
+        self._queued: deque[tuple[Fault, str | None]] = deque()
         self._fault_rate, self._fault_random = 0.0, random.Random(0)
         self._rate_faults: tuple[Fault, ...] = ()
+        self._rate_limit = _RateLimit(rate_limit) if rate_limit is not None else None
         self._connections: set[socket.socket] = set()
         self._connections_opened = 0
-        self._httpd: _HTTPServer | None = None
+        self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        # Rendering a page costs more than serving it: keep the recent ones (about 15 kB each) for retries and
-        # for listings run more than once. Bounded, so a million segments still cost no memory.
-        self._page = functools.lru_cache(maxsize=256)(self._render_page)
-        # Checking a cursor means recomputing the segment it names: remember the cursors recently checked too.
-        self._index_of = functools.lru_cache(maxsize=1024)(self._decode_cursor)
 
     # -- life cycle ------------------------------------------------------------------------------------------
 
@@ -337,9 +273,7 @@ class FakeBatchServer:
         if self._httpd is not None:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        httpd_class = type("_HTTPServer", (_HTTPServer,), {"address_family": family})
-        httpd = httpd_class((self.host, self._port), _Handler)
-        httpd.fake, httpd.handler_threads = self, []
+        httpd = HTTPServer((self.host, self._port), self, family)
         self._stopping.clear()
         self._httpd, self._port = httpd, httpd.server_address[1]
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -352,7 +286,7 @@ class FakeBatchServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None or thread is None:
             return
-        self._stopping.set()  # wakes slow faults
+        self._stopping.set()  # wakes slow faults and latency
         httpd.shutdown()
         with self._lock:
             open_connections = list(self._connections)
@@ -392,8 +326,11 @@ class FakeBatchServer:
     @property
     def url(self) -> str:
         """The client's base URL, e.g. http://127.0.0.1:54321/2.11."""
+        return f"{self._origin()}/{self.api_version}"
+
+    def _origin(self) -> str:
         host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104 - not binding here
-        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/{self.api_version}"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "not started"
@@ -403,50 +340,50 @@ class FakeBatchServer:
 
     def segment(self, index: int) -> dict[str, str]:
         """Segment number `index` (0-based) as the server sends it."""
-        if not 0 <= index < self.segments:
-            raise IndexError(f"segment index {index} out of range (0..{self.segments - 1})")
-        h = hashlib.blake2b(index.to_bytes(8, "big"), digest_size=12, salt=self._salt).digest()
-        topic, audience = _TOPICS[h[0] % len(_TOPICS)], _AUDIENCES[h[1] % len(_AUDIENCES)]
-        created = self._base_time + index * _SPACING + int.from_bytes(h[2:6], "big") % _SPACING
-        updated = created + int.from_bytes(h[6:10], "big") % _MAX_EDIT
-        return {
-            "code": f"{topic}-{audience}-{index}",  # the index makes codes unique, and cursors decodable here
-            "display_name": f"{topic.capitalize()} {audience} #{index}",
-            "created_at": _timestamp(created),
-            "updated_at": _timestamp(updated),
-        }
+        segment: dict[str, str] = self._lists[SEGMENTS].item(index)
+        return segment
 
-    def cursor(self, index: int) -> str:
-        """The cursor Batch would send as next_from for a page starting at segment `index`.
+    def item(self, operation: str, index: int) -> Any:
+        """Item number `index` (0-based) of the cursor list `operation` (e.g. "catalogs_list"), as served."""
+        return self._list(operation).item(index)
 
-        `index == segments` is the end of the list: the last page's next_from, which reads an empty page.
+    def cursor(self, index: int, operation: str = SEGMENTS) -> str:
+        """The cursor Batch would send as next_from for a page starting at item `index` of `operation`.
+
+        `index` equal to the list's size is the end of the list: the last page's next_from, which reads an
+        empty page.
         """
-        if index == self.segments:
-            return base64.b64encode(f"end-{index}@{_timestamp(self._base_time)}".encode()).decode("ascii")
-        segment = self.segment(index)
-        return base64.b64encode(f"{segment['code']}@{segment['created_at']}".encode()).decode("ascii")
+        items = self._list(operation)
+        if not 0 <= index <= items.size:
+            raise IndexError(f"cursor index {index} out of range (0..{items.size})")
+        return items.cursor(index)
 
-    def _decode_cursor(self, cursor: str) -> int | None:
-        try:
-            code = base64.b64decode(cursor.encode("ascii"), validate=True).decode("utf-8").rpartition("@")[0]
-        except ValueError:  # binascii.Error and UnicodeError are ValueErrors
-            return None
-        index = code.rpartition("-")[2]
-        if not _INDEX.fullmatch(index) or int(index) > self.segments:
-            return None
-        # Comparing with the canonical cursor rejects tampered ones and non-canonical base64 alike.
-        return int(index) if self.cursor(int(index)) == cursor else None
+    def answer(self, operation: str) -> tuple[int, Any]:
+        """The documented success status of `operation` (not a cursor list) and the JSON body the server sends
+        with it (None when there is none: a 204, a redirect)."""
+        route = self._api.routes.get(operation)
+        if route is None or route.items is not None:
+            raise ValueError(f"{operation!r} is not an operation of the document, or is a cursor list")
+        return route.status, route.success_body()
+
+    def _list(self, operation: str) -> Items:
+        if operation not in self._lists:
+            raise ValueError(f"{operation!r} is not a cursor list; those are: {', '.join(sorted(self._lists))}")
+        return self._lists[operation]
 
     # -- faults and the request log --------------------------------------------------------------------------
 
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        """Apply `fault` to the next `times` requests, after any fault queued before (first in, first out)."""
+    def inject(self, fault: Fault, times: int = 1, *, operation: str | None = None) -> None:
+        """Apply `fault` to the next `times` requests, after any fault queued before for them (first in, first
+        out): any request (unknown routes and /_files links too), or only those routed to `operation`."""
         if not isinstance(fault, Fault):
             raise TypeError(f"fault must be a Fault, not {type(fault).__name__}")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be an int >= 1, got {times!r}")
+        if operation is not None and operation not in self._api.routes:
+            raise ValueError(f"no operation {operation!r}; known: {', '.join(sorted(self._api.routes))}")
         with self._lock:
-            self._queued.extend([fault] * times)
+            self._queued.extend([(fault, operation)] * times)
 
     def set_fault_rate(self, rate: float, faults: Sequence[Fault], seed: int = 0) -> None:
         """Give each request (without a queued fault) a `rate` chance of a fault drawn from `faults`.
@@ -461,7 +398,7 @@ class FakeBatchServer:
             self._fault_rate, self._rate_faults, self._fault_random = rate, tuple(faults), random.Random(seed)
 
     def clear_faults(self) -> None:
-        """Forget the queued faults and turn the fault rate off."""
+        """Forget the queued faults and turn the fault rate off (the rate_limit given to the constructor stays)."""
         with self._lock:
             self._queued.clear()
             self._fault_rate, self._rate_faults = 0.0, ()
@@ -491,94 +428,66 @@ class FakeBatchServer:
         with self._lock:
             self._connections.discard(connection)
 
-    def _record(self, handler: _Handler, path: str, query: dict[str, list[str]]) -> Fault | None:
-        headers = dict(handler.headers)
+    def _record(self, request: Request, operation: str | None) -> Fault | None:
+        """Log the request, and say which fault (if any) it gets: a queued one, the rate limit's, a random one."""
+        headers = dict(request.headers)
         if "authorization" in headers:
             headers["authorization"] = "[REDACTED]"
         with self._lock:
-            if self._queued:
-                fault: Fault | None = self._queued.popleft()
-            elif self._fault_rate and self._fault_random.random() < self._fault_rate:
+            fault = self._queued_fault(operation)
+            if fault is None and self._rate_limit is not None and (wait := self._rate_limit.wait()):
+                fault = Fault.rate_limit(max(1, math.ceil(wait)))
+            if fault is None and self._fault_rate and self._fault_random.random() < self._fault_rate:
                 fault = self._fault_random.choice(self._rate_faults)
-            else:
-                fault = None
             kind = fault.kind if fault else None
-            self._log.append(RecordedRequest(handler.command, path, query, headers, kind))
+            path = request.target.partition("?")[0]
+            self._log.append(RecordedRequest(request.method, path, request.query, headers, kind, operation,
+                                             request.body))  # fmt: skip
         return fault
 
-    # -- answering -------------------------------------------------------------------------------------------
+    def _queued_fault(self, operation: str | None) -> Fault | None:
+        for position, (fault, target) in enumerate(self._queued):
+            if target is None or target == operation:
+                del self._queued[position]
+                return fault
+        return None
 
-    def _serve(self, handler: _Handler) -> None:
-        url = urlsplit(handler.path)
-        query = parse_qs(url.query, keep_blank_values=True)
-        fault = self._record(handler, url.path, query)
+    # -- answering (called by _http's connection threads) ----------------------------------------------------
+
+    def _serve(self, request: Request) -> tuple[Reply, str | None]:
+        """The reply to `request`, and the kind of fault applied to it (None if none)."""
+        operation, respond = self._api.match(request.method, request.path)
+        fault = self._record(request, operation)
+        kind = fault.kind if fault is not None else None
         if fault is not None and fault.kind == "drop_before_response":
-            handler.close_connection = True
-            return
-        if fault is not None and fault.kind == "slow" and self._stopping.wait(fault.seconds):
-            handler.close_connection = True
-            return
+            return Reply(0, action="drop"), kind
+        wait = self.latency + (fault.seconds if fault is not None and fault.kind == "slow" else 0.0)
+        if wait and self._stopping.wait(wait):
+            return Reply(0, action="drop"), kind
         if fault is not None and fault.kind == "raw":
-            handler.close_connection = True
-            handler._write(fault.status, fault.headers, fault.body)
-            return
+            return Reply(fault.status, fault.headers, fault.body, action="raw"), kind
         if fault is not None and fault.status:
-            status, headers, body = fault.status, list(fault.headers), fault.body
+            reply = Reply(fault.status, (JSON, *fault.headers), fault.body)
         else:
-            status, content, headers = self._answer(handler, url.path, query)
-            body = content if isinstance(content, bytes) else json.dumps(content, ensure_ascii=False).encode()
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers]
-        if handler.command == "HEAD":
-            body = b""
+            try:
+                reply = respond(request)
+            except Exception as exc:  # noqa: BLE001 - a bug of the fake: say so to the client, not to stderr
+                reply = error_reply(500, "SERVER_ERROR", f"the fake server failed: {type(exc).__name__}: {exc}")
         if fault is not None and fault.kind == "drop_mid_body":
-            handler.close_connection = True
-            handler._write(status, headers, body, cut=len(body) // 2)
+            return dataclasses.replace(reply, action="cut"), kind
+        return reply, kind
+
+    def _served(self, request: Request, reply: Reply, fault: str | None, seconds: float) -> None:
+        """The access log's line for one request: time, method, target, status, milliseconds, fault."""
+        if self.access_log is None:
             return
-        handler._write(status, headers, body)
-
-    def _answer(
-        self, handler: _Handler, path: str, query: dict[str, list[str]]
-    ) -> tuple[int, dict[str, Any] | bytes, list[tuple[str, str]]]:
-        # A wrong path or method answers as such whatever the credentials: it is a wrong base URL more often
-        # than an attack, and saying so is more useful to whoever debugs it.
-        if not _PATH.fullmatch(path):
-            return 404, _error_body("ROUTE_NOT_FOUND", f"No route matches {path}"), []
-        if handler.command != "GET":
-            message = f"{handler.command} is not allowed here"
-            return 405, _error_body("METHOD_NOT_ALLOWED", message), [("Allow", "GET")]
-        scheme, _, token = handler.headers.get("authorization", "").partition(" ")
-        project = handler.headers.get("x-batch-project")
-        if scheme.lower() != "bearer" or token != self.api_key or project != self.project_key:
-            message = "The REST API key is missing or not valid for this project"
-            return 401, _error_body("AUTHENTICATION_INVALID", message), []
-        limits, cursors = query.get("limit", [str(DEFAULT_LIMIT)]), query.get("from")
-        if len(limits) != 1 or not _LIMIT.fullmatch(limits[0]) or not 1 <= int(limits[0]) <= MAX_LIMIT:
-            message = f"limit must be one integer from 1 to {MAX_LIMIT}, got {', '.join(limits)!r}"
-            return 400, _error_body("INVALID_PARAMETER", message), []
-        start = 0
-        if cursors is not None:
-            found = self._index_of(cursors[0]) if len(cursors) == 1 else None
-            if found is None:
-                return 400, _error_body("INVALID_PARAMETER", "from is not a valid cursor"), []
-            start = found
-        return 200, self._page(start, int(limits[0]), first=cursors is None), []
-
-    def _render_page(self, start: int, limit: int, *, first: bool) -> bytes:
-        end = min(start + limit, self.segments)
-        page: dict[str, Any] = {"segments": [self.segment(i) for i in range(start, end)]}
-        if first:
-            page["count"] = self.segments
-        page["has_more"] = end < self.segments
-        page["next_from"] = self.cursor(end)  # on the last page too, as Batch does: clients must stop on has_more
-        return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+        status = {"drop": "dropped", "cut": f"{reply.status} cut"}.get(reply.action, str(reply.status))
+        line = f"{time.strftime('%H:%M:%S')} {request.method} {request.target} {status} {seconds * 1000:.1f} ms"
+        with contextlib.suppress(ValueError, OSError):  # a closed stream must not break serving
+            self.access_log.write(line + (f" fault={fault}" if fault else "") + "\n")
+            self.access_log.flush()
 
 
-def _phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def _timestamp(seconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+def _check_size(what: str, size: object) -> None:
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size < 2**62:
+        raise ValueError(f"{what} must be an int >= 0, got {size!r}")
