@@ -1,8 +1,10 @@
-"""`make demo`: list every segment of a fake Batch API through the `batch-rest` CLI.
+"""`make demo`: list every segment of a fake Batch API through the `batch-rest` CLI, and show what a person reads.
 
     python -m batch_rest fake-server --port 0 --segments 2500   (a subprocess: prints its URL and credentials)
-    python -m batch_rest segments list --format table           (with those in its environment)
+    python -m batch_rest segments list --format table -v        (with those in its environment)
 
+The listing's table is read here rather than scrolled past: the demo prints its head, how many rows follow, and
+a summary of the listing (segments, pages, time). Pages are the successful requests the CLI logged (-v).
 Both subprocesses are ended and reaped in a `finally`, whatever happens (an error, Ctrl-C). Stdlib only.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import shlex
 import signal
 import subprocess
@@ -22,6 +25,10 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 SEGMENTS = 2500
+HEAD_ROWS = 10
+LISTING = ("segments", "list", "--format", "table", "-v")
+# The client's debug log line for each request (-v): "GET /2.11/segments/list?limit=100 -> 200 in 3.1 ms (attempt 1)"
+REQUEST_LOG = re.compile(r" -> (\d{3}) in [0-9.]+ ms")
 START_TIMEOUT = 15.0  # seconds for the server to print its URL and credentials
 VARIABLES = ("BATCH_BASE_URL", "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY")
 Children = list[subprocess.Popen[str]]
@@ -89,6 +96,19 @@ def _stop(process: subprocess.Popen[str], grace: float) -> None:
         process.wait()
 
 
+def _show(table: str, log: str, seconds: float) -> None:
+    """The table's header and first rows, how many follow, and the listing's summary; or the CLI's error."""
+    header, rule, *rows = table.splitlines() or ["", ""]
+    print("\n".join([header, rule, *rows[:HEAD_ROWS]]))
+    if len(rows) > HEAD_ROWS:
+        print(f"... and {len(rows) - HEAD_ROWS:,} more rows")
+    pages = sum(1 for status in REQUEST_LOG.findall(log) if status.startswith("2"))
+    print(f"\n{len(rows):,} segments, {pages:,} pages in {seconds:.1f} s (the table above shows the first rows)")
+    problems = [line for line in log.splitlines() if not REQUEST_LOG.search(line)]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+
+
 def main() -> int:
     print(f"Demo: a fake Batch API with {SEGMENTS} segments on 127.0.0.1, listed by the batch-rest CLI.")
     sys.stdout.flush()
@@ -98,10 +118,15 @@ def main() -> int:
             server = _start(children, "fake-server", "--port", "0", "--segments", str(SEGMENTS),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=server_log)  # fmt: skip
             env = _credentials(server)
-            print(f"Server at {env['BATCH_BASE_URL']}; running: batch-rest segments list --format table\n")
+            print(f"Server at {env['BATCH_BASE_URL']}; running: batch-rest {' '.join(LISTING)}\n")
             sys.stdout.flush()
             # Popen rather than subprocess.run, which on Ctrl-C kills its child without reaping it.
-            code = _start(children, "segments", "list", "--format", "table", env={**os.environ, **env}).wait()
+            started = time.monotonic()
+            listing = _start(children, *LISTING, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # fmt: skip
+            table, log = listing.communicate()
+            code = listing.returncode
+            _show(table, log, time.monotonic() - started)
         except KeyboardInterrupt:
             print("\ndemo: interrupted", file=sys.stderr)
             return 130

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -155,14 +156,37 @@ def test_max_items_stops_without_fetching_further_pages(server):
     assert [r.query["limit"] for r in server.requests] == [["5"]]  # one short page, not 100 segments
 
 
-@pytest.mark.parametrize("size", ["0", "101"])
-def test_page_size_out_of_range_is_refused_before_any_request(server, size):
+@pytest.mark.parametrize("size", ["0", "101", "500"])
+def test_page_size_out_of_range_is_a_usage_error_before_any_request(server, size):
     result = cli("segments", "list", "--page-size", size, server=server)
-    assert result.returncode == 3
-    assert "--page-size" in result.stderr
-    assert "1 to 100" in result.stderr
-    assert len(result.stderr.splitlines()) == 1
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: batch-rest segments list")
+    assert "--page-size" in result.stderr.splitlines()[-1]
+    assert "1 to 100" in result.stderr.splitlines()[-1]
     assert server.requests == []
+
+
+def test_every_bad_option_value_exits_2(server):
+    for args in (["--timeout", "abc"], ["--page-size", "500"], ["--max-items", "x"], ["--api-version", "v3"]):
+        result = cli("segments", "list", *args, server=server)
+        assert result.returncode == 2, (args, result.stderr)
+        assert args[0] in result.stderr.splitlines()[-1]
+    assert server.requests == []
+
+
+def test_a_misspelt_option_shows_the_commands_usage(server):
+    result = cli("segments", "list", "--formt", "csv", server=server)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: batch-rest segments list")
+    assert "--formt" in result.stderr
+    assert "did you mean --format?" in result.stderr
+
+
+def test_version():
+    result = cli("--version", server=None)
+    assert result.returncode == 0
+    assert result.stdout.startswith("batch-rest ")
+    assert "2.11" in result.stdout
 
 
 def test_start_cursor_resumes_a_listing(server):
@@ -176,6 +200,25 @@ def test_no_api_key_is_a_configuration_error(server):
     assert result.returncode == 3
     assert "BATCH_REST_API_KEY" in result.stderr
     assert server.requests == []
+
+
+def test_with_both_keys_missing_both_are_named(server):
+    result = cli("segments", "list", server=server, BATCH_REST_API_KEY=None, BATCH_PROJECT_KEY=None)
+    assert result.returncode == 3
+    (line,) = result.stderr.splitlines()
+    for word in ("BATCH_REST_API_KEY", "BATCH_PROJECT_KEY", "--api-key", "--project-key"):
+        assert word in line
+    assert server.requests == []
+
+
+def test_plain_http_names_the_cli_flag_and_the_flag_allows_it(server):
+    refused = cli("segments", "list", "--base-url", "http://192.0.2.1:9/2.11", server=server)
+    assert refused.returncode == 2
+    assert "--allow-insecure-http" in refused.stderr
+    assert "allow_insecure_http" not in refused.stderr
+    allowed = cli("segments", "list", "--base-url", "http://192.0.2.1:9/2.11", "--allow-insecure-http",
+                  "--timeout", "0.5", "--max-retries", "0", server=server)  # fmt: skip
+    assert allowed.returncode == 5  # TEST-NET-1: nothing answers, but the request was tried
 
 
 @pytest.mark.parametrize("where", ["env", "option"])
@@ -217,6 +260,51 @@ def test_a_503_mid_listing_prints_a_cursor_that_resumes_exactly_where_it_stopped
     again = cli("segments", "list", "--page-size", "50", "--start-cursor", cursor, server=server)
     assert again.returncode == 0, again.stderr
     assert first + [json.loads(line)["code"] for line in again.stdout.splitlines()] == codes(server)
+
+
+def test_the_resume_hint_repeats_every_option_needed_and_resumes_exactly(server):
+    server.inject(Fault.slow(0), times=2)  # two pages of 20, then a 503
+    server.inject(Fault.service_unavailable())
+    options = {"--page-size": "20", "--format": "csv", "--base-url": server.url}
+    result = cli("segments", "list", *[w for pair in options.items() for w in pair], "--max-retries", "0",
+                 server=server, BATCH_BASE_URL=None)  # fmt: skip
+    assert result.returncode == 4
+    first = list(csv.DictReader(io.StringIO(result.stdout)))  # what was listed is written, header and all
+    assert [row["code"] for row in first] == codes(server, 0, 40)
+    (line,) = [line for line in result.stderr.splitlines() if "to resume:" in line]
+    words = shlex.split(line.partition("to resume: ")[2])
+    assert words[:3] == ["batch-rest", "segments", "list"]
+    for option, value in options.items():
+        assert words[words.index(option) + 1] == value
+    assert words[words.index("--start-cursor") + 1] == server.cursor(40)
+
+    again = cli(*words[1:], server=server, BATCH_BASE_URL=None)
+    assert again.returncode == 0, again.stderr
+    rest = list(csv.DictReader(io.StringIO(again.stdout)))
+    assert [row["code"] for row in first + rest] == codes(server)
+    assert {tuple(r.query["limit"]) for r in server.requests} == {("20",)}
+
+
+def terminal_cells(line: str) -> list[str]:
+    """A line as a terminal shows it: one entry per column, "" for the right half of a wide character."""
+    return [part for c in line for part in ([c, ""] if unicodedata.east_asian_width(c) in "WF" else [c])]
+
+
+def column_starts(cells: list[str]) -> list[int]:
+    return [x for x, c in enumerate(cells) if c not in (" ", "") and (x == 0 or cells[x - 1] == " ")]
+
+
+@pytest.mark.batch_server(segments=2500)
+def test_a_table_of_2500_rows_stays_aligned(server):
+    result = cli("segments", "list", "--format", "table", server=server)
+    assert result.returncode == 0, result.stderr
+    header, rule, *rows = result.stdout.splitlines()
+    starts = column_starts(terminal_cells(header))
+    assert len(starts) == 4
+    assert len(rows) == 2500
+    shifted = [row for row in rows if not set(starts) <= set(column_starts(terminal_cells(row)))]
+    assert shifted == []
+    assert column_starts(terminal_cells(rule)) == starts
 
 
 def test_rows_stream_out_before_the_last_page_is_fetched(server):
@@ -289,7 +377,7 @@ def processes_in_session(session: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 @pytest.mark.timeout(60)
-def test_demo_lists_all_2500_segments_and_leaves_nothing_running():
+def test_demo_shows_the_head_of_the_table_and_a_summary_and_leaves_nothing_running():
     demo = subprocess.Popen(
         [sys.executable, str(ROOT / "tools" / "demo.py")],
         env=env_for(None), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -299,10 +387,17 @@ def test_demo_lists_all_2500_segments_and_leaves_nothing_running():
     check_output(stdout, stderr)
     lines = stdout.splitlines()
     rule = next(i for i, line in enumerate(lines) if line and set(line) <= {"-", " "})  # under the header
-    rows = lines[rule + 1 : lines.index("", rule)]
+    header, rows = lines[rule - 1], lines[rule + 1 : rule + 11]
     expected = FakeBatchServer(2500).segment
-    assert [row.split()[0] for row in rows] == [expected(i)["code"] for i in range(2500)]
-    assert "BATCH_REST_API_KEY" in stdout.splitlines()[-1]  # how to point the CLI at the real API
+    assert header.split() == ["code", "display_name", "created_at", "updated_at"]
+    assert [row.split()[0] for row in rows] == [expected(i)["code"] for i in range(10)]
+    starts = column_starts(terminal_cells(header))
+    assert all(set(starts) <= set(column_starts(terminal_cells(row))) for row in rows)
+    assert lines[rule + 11] == "... and 2,490 more rows"  # not 2,500 rows scrolling by
+    (summary,) = [line for line in lines if " pages in " in line]
+    assert summary.startswith("2,500 segments, 25 pages in ")
+    assert "BATCH_REST_API_KEY" in lines[-1]  # how to point the CLI at the real API
+    assert stderr == ""
     time.sleep(0.2)
     left = processes_in_session(demo.pid)
     for pid in left:
@@ -311,7 +406,7 @@ def test_demo_lists_all_2500_segments_and_leaves_nothing_running():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["segments", "list", "--help"], ["fake-server", "--help"]])
-def test_help_imports_neither_httpx_nor_attrs_nor_the_generated_package(args):
+def test_help_imports_neither_httpx_nor_the_generated_code(args):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "batch_rest", *args],
         env=env_for(None), capture_output=True, text=True, timeout=20, check=False,
@@ -320,8 +415,12 @@ def test_help_imports_neither_httpx_nor_attrs_nor_the_generated_package(args):
     assert "exit codes" in result.stdout or "fake" in result.stdout
     imported = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "argparse" in imported
-    heavy = {"httpx", "httpcore", "anyio", "attr", "attrs", "batch_rest_generated"}
+    assert "batch_rest_generated._operations" in imported  # the commands are built from the operations' data...
+    heavy = {"httpx", "httpcore", "anyio", "h11"}
+    generated = {"batch_rest_generated.api", "batch_rest_generated.models", "batch_rest_generated._typed",
+                 "batch_rest_generated.client"}  # ...not from the generated code  # fmt: skip
     assert {name for name in imported if name.split(".")[0] in heavy} == set()
+    assert {name for name in imported if name.rpartition(".")[0] in generated or name in generated} == set()
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
@@ -365,8 +464,9 @@ def test_progress_line_only_on_a_terminal_and_erased_at_the_end(server, monkeypa
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["segments", "list"]) == 0
-    assert "250 segments, 3 pages" in err.getvalue()
-    assert err.getvalue().endswith("\r\x1b[K")  # erased
+    assert "\x1b[K250 segments, 3 pages\r" in err.getvalue()  # the status line, redrawn over itself
+    assert "\x1b[K250 segments, 3 pages in " in err.getvalue()  # the summary, left in its place
+    assert err.getvalue().endswith(" s\n")  # and no status line left
     lines = out.getvalue().splitlines()
     if stdout_is_a_terminal:  # a table by default
         assert lines[0].split() == ["code", "display_name", "created_at", "updated_at"]

@@ -1,41 +1,66 @@
-"""`batch-rest`: list Batch segments from a shell, or serve the fake Batch API for a demo.
+"""`batch-rest`: every operation of Batch's REST API from a shell, and a fake Batch API for demos.
 
-Only the standard library is imported here, so that `batch-rest --help` stays fast: httpx, attrs and the
-generated package load when a command runs.
+    batch-rest <resource> <action> [--<param> VALUE ...] [--body JSON | --body @file.json | --body -]
+    batch-rest audiences view --name vip
+    batch-rest profiles update --body @edits.json
+    batch-rest segments list --format csv --page-size 50
+
+The commands are built from the operations the generated package describes (`_seam.OPERATIONS`: resource,
+action, parameters, body, results, paging), so a regenerated package brings its operations here with no edit.
+A parameter's option is its Python name in the typed method, dashed (`from_` -> `--from`); its text is
+converted by the parameter's schema, then checked by the client exactly as a Python caller's value would be.
+Cursor lists stream their items (--format, --max-items, --page-size, --start-cursor); other operations print
+their result as JSON, or the URL a redirect (`Location`) points to.
+
+Exit 2 is for anything wrong on the command line, option values included: the client's TypeError / ValueError
+(raised before any request) are reported with the command's usage. Exit 3 is for what is missing or wrong
+outside it (keys, BATCH_* variables). See EPILOG for the others.
+
+Only the standard library and the seam's plain data are imported up front, so that `batch-rest --help` stays
+fast: httpx, the models and the API document load when a command runs (_cli_output: what a command writes).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
 import json
 import os
 import re
 import shlex
 import sys
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from . import _seam
 
 if TYPE_CHECKING:
-    from ._client import Pager
-    from ._seam import Segment
+    from ._cli_output import StatusLine
+    from ._client import BatchClient
 
 PROG = "batch-rest"
-Show = Callable[[str], None]
-EXIT_CONFIG, EXIT_API, EXIT_CONNECTION, EXIT_RESPONSE = 3, 4, 5, 6
+FORMATS = ("table", "jsonl", "json", "csv")
+EXIT_USAGE, EXIT_CONFIG, EXIT_API, EXIT_CONNECTION, EXIT_RESPONSE = 2, 3, 4, 5, 6
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
-# The client's error messages name its arguments (page_size=): the CLI's say --page-size.
-_NAMES = "page_size|start_cursor|max_retries|timeout|api_key|project_key|base_url|api_version"
-_ARGUMENTS = re.compile(rf"\b({_NAMES})\b=?")
+ENV_API_KEY, ENV_PROJECT_KEY = "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"  # as in _config, which imports httpx
+PARAM_DEST = "param:"  # argparse dest prefix of an operation's parameters: never clashes with the CLI's own
+# The client's arguments, by the option that sets them: the client's messages start with the argument's name.
+CLIENT_OPTIONS = {
+    "page_size": "--page-size", "start_cursor": "--start-cursor", "max_retries": "--max-retries",
+    "timeout": "--timeout", "api_key": "--api-key", "project_key": "--project-key", "base_url": "--base-url",
+    "api_version": "--api-version",
+}  # fmt: skip
+CONNECTION_OPTIONS = ("-v", "--verbose", "--allow-insecure-http", *CLIENT_OPTIONS.values())
+_LISTS = frozenset(name for name, facts in _seam.OPERATIONS.items() if facts["paging"])
+_LEADING_NAME = re.compile(r"^(\w+)(=?)")
+_INSECURE_HINT = re.compile(r"\ballow_insecure_http=True\b")
 
 EPILOG = """\
 exit codes:
   0    success
-  2    usage error (unknown command or option)
-  3    configuration error: missing or invalid key, URL or option value
-  4    the API answered with an error (401, 429, 5xx, ...)
+  2    usage error: unknown command or option, or an invalid option value (--body included)
+  3    configuration error: missing API or project key, or an invalid BATCH_* environment variable
+  4    the API answered with an error (401, 404, 429, 5xx, ...)
   5    connection failure or timeout
   6    malformed response or broken pagination from the server
   130  interrupted (Ctrl-C)
@@ -43,55 +68,175 @@ exit codes:
 """
 
 
+# -- the parser, built from the operations ------------------------------------------------------------------
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps each paragraph of a description; keeps indented blocks (the exit codes) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # noqa: PLC0415 - only when help is printed
+
+        paragraphs = []
+        for paragraph in text.strip().split("\n\n"):
+            if "\n " in paragraph:
+                paragraphs.append(textwrap.indent(paragraph, indent))
+            else:
+                words = " ".join(paragraph.split())
+                paragraphs.append(textwrap.fill(words, width, initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: an unknown option is reported with this command's usage, not the top level's."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            import difflib  # noqa: PLC0415 - only on a usage error
+
+            known = [s for action in self._actions for s in action.option_strings if s.startswith("--")]
+            close = difflib.get_close_matches(extras[0].partition("=")[0], known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+        return parsed, extras
+
+
+class _Version(argparse.Action):
+    """--version, computed when asked: the client's version lives in a module that imports httpx."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from . import __version__  # noqa: PLC0415
+
+        print(f"{PROG} {__version__} (Batch REST API {_seam.DEFAULT_API_VERSION})")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
-    kw: dict[str, Any] = {"epilog": EPILOG, "formatter_class": argparse.RawDescriptionHelpFormatter}
-    parser = argparse.ArgumentParser(prog=PROG, description="Command-line client for Batch's REST API.", **kw)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    segments = commands.add_parser("segments", help="segments of a project", **kw)
-    actions = segments.add_subparsers(dest="action", required=True, metavar="ACTION")
-    about = "List every segment of the project (GET /segments/list), page by page."
-    listing = actions.add_parser("list", help="list every segment", description=about, **kw)
-    listing.set_defaults(run=_list_segments)
-    add = listing.add_argument
-    add("--format", choices=["table", "jsonl", "json", "csv"], help="default: table on a tty, else jsonl")
-    add("--max-items", type=int, metavar="N", help="stop after N segments")
-    add("--page-size", type=int, metavar="N", help="segments per request, 1 to 100 (default: 100)")
-    add("--start-cursor", metavar="C", help="resume a listing from this cursor")
-    add("--api-key", help="default: $BATCH_REST_API_KEY, safer: a key typed here lands in shell history")
-    add("--project-key", help="default: $BATCH_PROJECT_KEY")
+    kw: dict[str, Any] = {"epilog": EPILOG, "formatter_class": _HelpFormatter}
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Command-line client for Batch's REST API: one command per operation; "
+        f"`{PROG} RESOURCE ACTION --help` shows its options.",
+        **kw,
+    )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the versions of the client and API")
+    commands = parser.add_subparsers(dest="resource", required=True, metavar="COMMAND")
+    by_resource = sorted(_seam.OPERATIONS.items(), key=lambda op: (op[1]["resource"], op[1]["action"]))
+    for resource, group in groupby(by_resource, lambda op: op[1]["resource"]):
+        operations = list(group)
+        about = ", ".join(facts["action"] for _, facts in operations)
+        resource_parser = commands.add_parser(resource, help=about, description=f"{resource}: {about}", **kw)
+        actions = resource_parser.add_subparsers(
+            dest="action", required=True, metavar="ACTION", parser_class=_CommandParser
+        )
+        for name, facts in operations:
+            _add_operation(actions, name, facts)
+    _add_fake_server(commands)
+    return parser
+
+
+def _add_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
+    paging, body = facts["paging"], facts["body"]
+    about = "\n\n".join(text for text in (facts["summary"], facts["description"]) if text)
+    command: argparse.ArgumentParser = actions.add_parser(
+        facts["action"], help=facts["description"] or facts["summary"], epilog=EPILOG, formatter_class=_HelpFormatter,
+        description=f"{about}\n\n{facts['method']} {facts['path']}",
+    )  # fmt: skip
+    if paging:
+        _add_list_options(command, paging["items_key"])
+    taken = {"--body", *CONNECTION_OPTIONS, *(s for action in command._actions for s in action.option_strings)}
+    params = command.add_argument_group("parameters")
+    for param in facts["params"]:
+        if paging and param["name"] in (paging["cursor_param"], paging["limit_param"]):
+            continue  # --start-cursor and --page-size
+        repeated = str(param["annotation"]).startswith("list[")
+        where = f"{param['in']} `{param['api_name']}`{'; repeat for several values' if repeated else ''}"
+        params.add_argument(
+            _option(param["name"], taken), dest=PARAM_DEST + param["name"], required=bool(param["required"]),
+            action="append" if repeated else "store", metavar=param["name"].rstrip("_").upper(),
+            help=f"{param['description'] or ''} ({where})",
+        )  # fmt: skip
+    if body:
+        params.add_argument(
+            "--body", required=bool(body["required"]), metavar="JSON|@FILE|-",
+            help=f"the request body, a JSON {'array' if body['array'] else 'object'} ({body['annotation']}): "
+            "the JSON itself, @ and a file holding it, or - to read it from stdin",
+        )  # fmt: skip
+    _add_connection_options(command)
+    command.set_defaults(run=_run_operation, operation=name, command=command)
+
+
+def _option(name: str, taken: set[str]) -> str:
+    """A parameter's option: its Python name dashed, or --param-<name> when the CLI has that option itself."""
+    option = "--" + name.rstrip("_").replace("_", "-")
+    return f"--param-{option[2:]}" if option in taken else option
+
+
+def _add_list_options(command: argparse.ArgumentParser, noun: str) -> None:
+    add = command.add_argument_group("listing").add_argument
+    add("--format", choices=FORMATS,
+        help="default: table on a terminal, else jsonl; csv and table are written once the listing ends")  # fmt: skip
+    add("--max-items", type=_positive_int, metavar="N", help=f"stop after N {noun}")
+    add("--page-size", type=int, metavar="N", help=f"{noun} per request, 1 to 100 (default: 100)")
+    add("--start-cursor", type=_non_empty, metavar="C", help="resume a listing from this cursor")
+
+
+def _add_connection_options(command: argparse.ArgumentParser) -> None:
+    """The client's settings, on every API command."""
+    add = command.add_argument_group("connection").add_argument
+    add("--api-key", help=f"default: ${ENV_API_KEY}, safer: a key typed here lands in shell history")
+    add("--project-key", help=f"default: ${ENV_PROJECT_KEY}")
     add("--base-url", help="default: $BATCH_BASE_URL, else https://api.batch.com/<version>")
     add("--api-version", help="such as 2.11 (default: $BATCH_API_VERSION, else the API description's default)")
     add("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)")
     add("--max-retries", type=int, default=3, metavar="N", help="on 429, 5xx, network errors (default: 3)")
+    add("--allow-insecure-http", action="store_true",
+        help="allow a plain http:// --base-url that is not loopback (the key then travels unencrypted)")  # fmt: skip
+    add("-v", "--verbose", action="store_true", help="debug logs on stderr (each request, each retry)")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)  # argparse reports a ValueError as "invalid _positive_int value: 'x'"
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _non_empty(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty: leave the option out to start from the first page")
+    return text
+
+
+def _add_fake_server(commands: Any) -> None:
+    """`batch-rest fake-server`: its options and its run are the testing package's (batch_rest/testing/_cli.py)."""
+    from .testing._cli import add_arguments, run  # noqa: PLC0415 - stdlib only; the testing package stays apart
 
     server = commands.add_parser(
         "fake-server",
         help="serve a fake Batch API until Ctrl-C",
-        description="Serve a fake Batch API (demo data) until Ctrl-C. Prints its URL, then the demo "
-        "credentials as shell `export` lines.",
+        description="Serve a fake Batch API (demo data) until Ctrl-C. Prints its URL, then the demo credentials "
+        "as shell `export` lines.",
+        formatter_class=_HelpFormatter,
     )
-    server.set_defaults(run=_fake_server)
-    server.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    server.add_argument("--port", type=int, default=0, help="default: 0, a free port")
-    server.add_argument("--segments", type=int, default=2500, metavar="N", help="default: 2500")
-    server.add_argument("--seed", type=int, default=0, help="seed of the fake data (default: 0)")
-    for sub in (listing, server):
-        sub.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
-    return parser
+    add_arguments(server)
+    server.set_defaults(run=run)
+
+
+# -- running a command ----------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help (0), or a usage error (2)
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.verbose:
-        from ._config import log_to_stderr  # noqa: PLC0415 - the command loads the client anyway
-
-        log_to_stderr("DEBUG")
-    try:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
+    except SystemExit as exc:  # --help / --version (0), or a usage error (2), while parsing or checking values
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else EXIT_USAGE
+    except _Failure as failure:
+        _say(failure.message, failure.secret)
+        return failure.code
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED
@@ -100,175 +245,302 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+class _Failure(Exception):
+    """Ends a command with an exit code and one line on stderr."""
+
+    def __init__(self, code: int, message: str, secret: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.secret = code, message, secret
+
+
 def _say(message: str, secret: str | None = None) -> None:
     """One line on stderr: whitespace collapsed, control characters replaced, the API key scrubbed."""
-    line = _printable(" ".join(message.split()))
+    from ._cli_output import printable  # noqa: PLC0415
+
+    line = printable(" ".join(message.split()))
     print(f"{PROG}: {line.replace(secret, '[REDACTED]') if secret else line}", file=sys.stderr, flush=True)
 
 
-def _list_segments(args: argparse.Namespace) -> int:
-    from . import BatchClient, BatchError  # noqa: PLC0415
+def _run_operation(args: argparse.Namespace) -> int:
+    from . import _cli_output as output  # noqa: PLC0415
+    from .errors import BatchError  # noqa: PLC0415
 
-    secret = args.api_key or os.environ.get("BATCH_REST_API_KEY")
-    try:
-        if args.max_items is not None and args.max_items < 1:
-            raise ValueError(f"--max-items must be 1 or more, got {args.max_items}")
-        client = BatchClient(
-            args.api_key, args.project_key, api_version=args.api_version, base_url=args.base_url,
-            timeout=args.timeout, max_retries=args.max_retries,
-        )  # fmt: skip
-    except (ValueError, TypeError, BatchError) as exc:
-        return _config_error(exc, secret)
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    progress = _status_line(sys.stderr if sys.stderr.isatty() and not args.verbose else None)
-    with client:
-        try:  # a short --max-items needs one short page, not 100 segments
-            page_size = args.page_size if args.page_size is not None else min(args.max_items or 100, 100)
-            pager = client.segments.list(page_size=page_size, start_cursor=args.start_cursor)
-        except (ValueError, TypeError) as exc:
-            return _config_error(exc, secret)
+    facts = _seam.OPERATIONS[args.operation]
+    if args.verbose:
+        from ._config import log_to_stderr  # noqa: PLC0415
+
+        log_to_stderr("DEBUG")
+    kwargs = _arguments(args)
+    secret = args.api_key or os.environ.get(ENV_API_KEY)
+    status = output.StatusLine(sys.stderr if sys.stderr.isatty() and not args.verbose else None, sys.stdout)
+    with _client(args) as client, output.retries_shown(status, PROG):
+        method = getattr(getattr(client, facts["resource"]), facts["action"])
+        if facts["paging"]:
+            return _list(args, method, kwargs, status=status, secret=secret)
         try:
-            _write(fmt, sys.stdout, _rows(pager, args.max_items, progress), progress)
+            result = _checked_call(args, method, kwargs)
         except (BatchError, KeyboardInterrupt) as exc:
-            progress("")
-            code, message = _explain(exc)
-            _say(message, secret)
-            if pager.cursor not in (None, args.start_cursor) and not pager.exhausted:
-                resume = shlex.quote(pager.cursor or "")
-                _say(f"to resume: {PROG} segments list --start-cursor {resume}", secret)
-            return code
-        finally:
-            progress("")
+            raise _Failure(*_explain(exc, args.command), secret) from None
+    if isinstance(result, str) and any(r["kind"] == "location" for r in facts["results"].values()):
+        print(result)  # the URL a redirect points to: `curl "$(batch-rest exports download --id x)"`
+    elif result is not None:  # None: a response without a body (204) prints nothing
+        print(output.dumps(output.to_json(result), indent=2))
     return 0
 
 
-def _config_error(exc: Exception, secret: str | None) -> int:
-    _say("configuration error: " + _ARGUMENTS.sub(lambda m: "--" + m[1].replace("_", "-"), str(exc)), secret)
-    return EXIT_CONFIG
+def _arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The typed method's keyword arguments, from the options (converted by schema; a bad value exits 2)."""
+    command: argparse.ArgumentParser = args.command
+    kwargs: dict[str, Any] = {}
+    for param in _seam.OPERATIONS[args.operation]["params"]:
+        given = getattr(args, PARAM_DEST + param["name"], None)
+        if given is not None:
+            try:
+                kwargs[param["name"]] = _converted(given, _schema(param["schema"]))
+            except ValueError as exc:
+                command.error(f"{_option_names(command)[param['name']]}: {exc}")
+    if getattr(args, "body", None) is not None:
+        kwargs["body"] = _body(args.body, command)
+    return kwargs
 
 
-def _explain(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the one line of stderr for an error during the listing."""
-    from .errors import APIError, BatchConnectionError, BatchTimeoutError  # noqa: PLC0415
+def _option_names(command: argparse.ArgumentParser) -> dict[str, str]:
+    """Python argument name -> the option that sets it, for this command."""
+    names = dict(CLIENT_OPTIONS)
+    for action in command._actions:
+        if action.dest.startswith(PARAM_DEST):
+            names[action.dest.removeprefix(PARAM_DEST)] = action.option_strings[0]
+    return names
+
+
+def _schema(pointer: str) -> Mapping[str, Any]:
+    """The schema at a `#/...` pointer of the API document, `$ref`s followed."""
+    node: Any = _seam.document()
+    for part in pointer.removeprefix("#/").split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return _schema(node["$ref"]) if "$ref" in node else node
+
+
+def _converted(value: str | list[str], schema: Mapping[str, Any]) -> object:
+    """An option's text as the JSON value its schema types; ValueError if it is not one. Enums stay strings:
+    the client converts them (and checks bounds, patterns and enums, naming the parameter)."""
+    if isinstance(value, list):  # a repeated option: an array parameter
+        items = schema.get("items", {})
+        return [_converted(item, _schema(items["$ref"]) if "$ref" in items else items) for item in value]
+    declared: str | list[str] = schema.get("type") or next(
+        (s.get("type") for s in schema.get("anyOf", schema.get("oneOf", []))), []
+    )
+    kinds: set[str] = {declared} if isinstance(declared, str) else set(declared)
+    try:
+        if "integer" in kinds:
+            return int(value)
+        if "number" in kinds:
+            return float(value)
+        if {"object", "array"} & kinds:
+            return json.loads(value)
+    except ValueError:
+        expected = "an integer" if "integer" in kinds else "a number" if "number" in kinds else "JSON"
+        raise ValueError(f"expected {expected}, got {value!r}") from None
+    if "boolean" in kinds:
+        if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value.lower() in {"true", "1", "yes"}
+    return value
+
+
+def _body(text: str, command: argparse.ArgumentParser) -> object:
+    """--body: the JSON itself, @file, or - for stdin. The client checks it against the operation's schema."""
+    source = "--body"
+    try:
+        if text == "-":
+            text, source = sys.stdin.read(), "--body - (stdin)"
+        elif text.startswith("@"):
+            with open(text[1:], encoding="utf-8") as file:
+                text, source = file.read(), f"--body {text}"
+        return json.loads(text)
+    except OSError as exc:
+        command.error(f"{source}: cannot read it: {exc.strerror or exc}")
+    except ValueError as exc:
+        command.error(f"{source} is not valid JSON: {exc}")
+
+
+def _checked_call(args: argparse.Namespace, method: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    """The method's result. The client raises TypeError / ValueError, before sending, for arguments it refuses:
+    a usage error (exit 2) naming the option."""
+    try:
+        return method(**kwargs)
+    except (TypeError, ValueError) as exc:
+        args.command.error(_in_cli_terms(str(exc), args.operation, _option_names(args.command)))
+
+
+def _in_cli_terms(message: str, operation: str, options: Mapping[str, str]) -> str:
+    """A client message, naming options rather than arguments: `name: ...` -> `--name: ...`."""
+    message = _INSECURE_HINT.sub("--allow-insecure-http", message)
+    if message.startswith(f"{operation}: body"):  # `body[0].identifiers: ...` -> `--body: [0].identifiers: ...`
+        where = message.removeprefix(f"{operation}: body")
+        return "--body" + (f": {where.removeprefix('.')}" if where[:1] in {".", "["} else where)
+    named = _LEADING_NAME.match(message)
+    if named and named[1] in options:
+        return options[named[1]] + message[named.end() :]
+    return message
+
+
+def _client(args: argparse.Namespace) -> BatchClient:
+    """The client: option values wrong in themselves exit 2; missing keys and a bad environment exit 3."""
+    from . import BatchClient, BatchError, _config  # noqa: PLC0415
+
+    settings = {
+        "timeout": args.timeout,
+        "max_retries": args.max_retries,
+        "allow_insecure_http": args.allow_insecure_http,
+    }
+    try:  # the options alone, with stand-ins for what they leave out: whatever fails here is an option's fault
+        _config.resolve(
+            api_key=args.api_key if args.api_key is not None else "stand-in",
+            project_key=args.project_key if args.project_key is not None else "stand-in",
+            api_version=args.api_version if args.api_version is not None else _seam.DEFAULT_API_VERSION,
+            base_url=args.base_url if args.base_url is not None else _seam.server_url(_seam.DEFAULT_API_VERSION),
+            **settings,
+        )
+    except (TypeError, ValueError, BatchError) as exc:
+        args.command.error(_in_cli_terms(str(exc), args.operation, CLIENT_OPTIONS))
+    keys = (("--api-key", ENV_API_KEY, args.api_key), ("--project-key", ENV_PROJECT_KEY, args.project_key))
+    missing = [(option, variable) for option, variable, given in keys if given is None and not os.environ.get(variable)]
+    if missing:  # every missing key at once, rather than one per try
+        variables, options = " and ".join(v for _, v in missing), " and ".join(o for o, _ in missing)
+        raise _Failure(EXIT_CONFIG, f"configuration error: set {variables} (or pass {options})")
+    try:
+        return BatchClient(args.api_key, args.project_key, api_version=args.api_version, base_url=args.base_url,
+                           **settings)  # fmt: skip
+    except (TypeError, ValueError, BatchError) as exc:
+        raise _Failure(EXIT_CONFIG, "configuration error: " + _in_cli_terms(str(exc), "", CLIENT_OPTIONS)) from None
+
+
+# -- cursor lists ---------------------------------------------------------------------------------------------
+
+
+def _list(
+    args: argparse.Namespace,
+    method: Callable[..., Any],
+    kwargs: Mapping[str, Any],
+    *,
+    status: StatusLine,
+    secret: str | None,
+) -> int:
+    """Stream a cursor list's items in --format; on an error, say how to resume where it stopped."""
+    from . import _cli_output as output  # noqa: PLC0415
+    from .errors import BatchError  # noqa: PLC0415
+
+    paging = _seam.OPERATIONS[args.operation]["paging"]
+    # A short --max-items needs one short page, not 100 items.
+    page_size = args.page_size if args.page_size is not None else min(args.max_items or 100, 100)
+    pager = _checked_call(args, method, {**kwargs, "page_size": page_size, "start_cursor": args.start_cursor})
+    documented = list(_properties(_schema(paging["item_schema"]))) if paging["item_schema"] else []
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    writer = output.writer(fmt, sys.stdout, documented, paging["items_key"])
+    progress = output.Progress(paging["items_key"], status)
+    try:
+        for rows in _pages(pager, args.max_items):
+            status.clear()  # before every write to stdout: see _cli_output
+            writer.add(rows)
+            progress.page(len(rows))
+    except (BatchError, KeyboardInterrupt) as exc:
+        status.clear()
+        writer.finish()  # what was listed stays listed: the resume hint starts right after it
+        code, message = _explain(exc, args.command)
+        _say(message, secret)
+        if pager.cursor not in (None, args.start_cursor) and not pager.exhausted:
+            _say(f"to resume: {_resume_command(args, pager.cursor, progress.items)}", secret)
+        return code
+    status.clear()
+    writer.finish()
+    status.finish(progress.summary())
+    return 0
+
+
+def _pages(pager: Any, max_items: int | None) -> Iterator[list[Any]]:
+    """Each page's items as JSON objects (`to_dict` keeps fields a newer API adds), none beyond --max-items."""
+    from ._cli_output import to_json  # noqa: PLC0415
+
+    count = 0
+    for page in pager.pages():
+        items = page.items if max_items is None else page.items[: max_items - count]
+        count += len(items)
+        yield [to_json(item) for item in items]
+        if max_items is not None and count >= max_items:
+            return
+
+
+def _properties(schema: Mapping[str, Any]) -> Iterator[str]:
+    """An object schema's property names in document order, through `$ref` and `allOf`."""
+    yield from schema.get("properties", {})
+    for part in schema.get("allOf", []):
+        yield from _properties(_schema(part["$ref"]) if "$ref" in part else part)
+
+
+def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
+    """The command that lists what is left: every option given again, --max-items lowered, a new --start-cursor.
+
+    An option counts as given when its parsed value is not its default. --api-key is never repeated: the key
+    would land on the terminal.
+    """
+    facts = _seam.OPERATIONS[args.operation]
+    words = [PROG, facts["resource"], facts["action"]]
+    for action in args.command._actions:
+        value = getattr(args, action.dest, None)
+        skipped = {"help", "start_cursor", "api_key", "max_items"}
+        if not action.option_strings or action.dest in skipped or value is None or value == action.default:
+            continue
+        option = action.option_strings[-1]
+        if isinstance(action, argparse._StoreTrueAction):
+            words.append(option)
+        else:
+            words += [w for item in (value if isinstance(value, list) else [value]) for w in (option, str(item))]
+    if args.max_items is not None:
+        words += ["--max-items", str(args.max_items - listed)]
+    words += ["--start-cursor", cursor]
+    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+
+
+def _explain(exc: BaseException, command: argparse.ArgumentParser | None = None) -> tuple[int, str]:
+    """The exit code and the one line of stderr for an error while calling the API (a BatchError or Ctrl-C)."""
+    from ._cli_output import plural  # noqa: PLC0415
+    from .errors import APIError, BatchConnectionError, BatchTimeoutError, ConfigurationError  # noqa: PLC0415
 
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED, "interrupted"
+    tries = getattr(exc, "attempts", None)
+    attempts = f" after {plural(tries, 'attempts')}" if tries else ""
+    if isinstance(exc, ConfigurationError):  # generated code that cannot load
+        return EXIT_CONFIG, f"configuration error: {exc}"
     if isinstance(exc, BatchTimeoutError):
-        return EXIT_CONNECTION, f"timeout: {exc}; check the network, or raise --timeout"
+        return EXIT_CONNECTION, f"timeout{attempts}: {exc}; check the network, or raise --timeout"
     if isinstance(exc, BatchConnectionError):
-        return EXIT_CONNECTION, f"connection failed: {exc}; check the network and --base-url / BATCH_BASE_URL"
+        return EXIT_CONNECTION, f"connection failed{attempts}: {exc}; check the network and --base-url / BATCH_BASE_URL"
     if not isinstance(exc, APIError):  # MalformedResponseError, PaginationError
         return EXIT_RESPONSE, f"unexpected response from the server: {exc}; run with -v for details"
+    # What the request asked for: the operation's parameters and body, and a listing's paging.
+    actions = command._actions if command else []
+    params = [a.option_strings[0] for a in actions if a.dest.startswith(PARAM_DEST) or a.dest == "body"]
+    listing = command is None or command.get_default("operation") in _LISTS
+    paging = ["--page-size", "--start-cursor"] if listing else []
     status = exc.status_code
     if status in (401, 403):
-        advice = "check BATCH_REST_API_KEY and BATCH_PROJECT_KEY (or --api-key / --project-key)"
+        advice = f"check {ENV_API_KEY} and {ENV_PROJECT_KEY} (or --api-key / --project-key)"
     elif status == 429:
         wait = f" (the server asked for {exc.retry_after:g} s)" if exc.retry_after is not None else ""
         advice = f"rate limited: wait and retry later{wait}"
     elif status >= 500:
         advice = "a problem on Batch's side: retry later"
     elif status == 400:
-        advice = "check the arguments (--page-size, --start-cursor)"
+        advice = f"check the arguments ({', '.join(params + paging) or 'the options'})"
+    elif status == 404 and params:
+        advice = f"nothing found for these {', '.join(params)}, or check --base-url and --api-version"
     else:
         advice = "check --base-url and --api-version; run with -v for details"
     detail = ": ".join(p for p in (exc.error_code, exc.error_message or exc.body_excerpt) if p) or "no body"
-    return EXIT_API, f"API error {status} ({detail}) from {exc.method} {exc.url}; {advice}"
-
-
-def _status_line(stream: TextIO | None) -> Show:
-    """Writes a line over itself on a terminal (stream); writing "" erases it. A no-op for stream=None."""
-
-    def show(text: str) -> None:
-        if stream:
-            stream.write(f"\r\x1b[K{text}")
-            stream.flush()
-
-    return show
-
-
-def _rows(pager: Pager[Segment], max_items: int | None, progress: Show) -> Iterator[list[dict[str, Any]]]:
-    """Each page's segments as dicts (`to_dict` keeps fields a newer API adds), no page beyond --max-items."""
-    count = pages = 0
-    for page in pager.pages():
-        items = page.items if max_items is None else page.items[: max_items - count]
-        count, pages = count + len(items), pages + 1
-        yield [item.to_dict() for item in items]
-        progress(f"{count} segments, {pages} pages")
-        if max_items is not None and count >= max_items:
-            return
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _cell(value: object) -> str:
-    return value if isinstance(value, str) else "" if value is None else _json(value)
-
-
-def _printable(text: str) -> str:
-    """No control characters (from the server) on a terminal."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def _width(text: str) -> int:
-    """Terminal columns: East Asian wide characters take two."""
-    return len(text) if text.isascii() else sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in text)
-
-
-def _write(fmt: str, out: TextIO, pages: Iterator[list[dict[str, Any]]], progress: Show) -> None:
-    """Write page by page, flushing each. Columns: the first row's keys; a table sizes them on page 1."""
-    columns: list[str] = []
-    widths: list[int] = []
-    count = 0
-    csv_out = csv.writer(out, lineterminator="\n")
-    out.write("[" if fmt == "json" else "")
-    for rows in pages:
-        progress("")
-        if rows and not columns:
-            columns = list(rows[0])
-            if fmt == "csv":
-                csv_out.writerow(columns)
-        if fmt == "jsonl":
-            out.writelines(_json(row) + "\n" for row in rows)
-        elif fmt == "json":
-            out.writelines(("," if count + i else "") + "\n  " + _json(row) for i, row in enumerate(rows))
-        elif fmt == "csv":
-            csv_out.writerows([_cell(row.get(c)) for c in columns] for row in rows)
-        else:
-            cells = [[_printable(_cell(row.get(c))) for c in columns] for row in rows]
-            if cells and not widths:
-                cells.insert(0, [_printable(c) for c in columns])
-                widths = [max(_width(row[i]) for row in cells) for i in range(len(columns))]
-                cells.insert(1, ["-" * w for w in widths])
-            out.writelines("  ".join(map(_pad, row, widths)).rstrip() + "\n" for row in cells)
-        count += len(rows)
-        out.flush()
-    if fmt == "json":
-        out.write("\n]\n" if count else "]\n")
-    elif fmt == "table" and not count:
-        out.write("(no segments)\n")
-    out.flush()
-
-
-def _fake_server(args: argparse.Namespace) -> int:
-    from .testing import FakeBatchServer  # noqa: PLC0415
-
-    try:
-        server = FakeBatchServer(args.segments, seed=args.seed, host=args.host, port=args.port).start()
-    except (ValueError, OSError) as exc:  # a bad --segments, a port in use...
-        _say(f"cannot start the fake server: {exc}")
-        return EXIT_CONFIG
-    with server:
-        print(f"# fake Batch API with {args.segments} segments at {server.url} (Ctrl-C to stop)")
-        print(f"export BATCH_BASE_URL={shlex.quote(server.url)}")
-        print(f"export BATCH_REST_API_KEY={shlex.quote(server.api_key)}")
-        print(f"export BATCH_PROJECT_KEY={shlex.quote(server.project_key)}")
-        sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
-    return 0
+    return EXIT_API, f"API error {status} ({detail}) from {exc.method} {exc.url}{attempts}; {advice}"
