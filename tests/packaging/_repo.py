@@ -12,6 +12,9 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"wrapper/batch_rest/": "batch_rest/", "generated/batch_rest_generated/": "batch_rest_generated/"}
 # Besides the two packages, what building needs (pyproject.toml, the README it names), what a release carries
@@ -109,3 +112,21 @@ def _output(stdout: str | bytes | None, stderr: str | bytes | None) -> str:
         return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
 
     return f"--- stdout\n{text(stdout)[-6000:]}\n--- stderr\n{text(stderr)[-6000:]}"
+
+
+def dependency_closure(requires: Mapping[str, list[str]], roots: Iterable[str]) -> set[str]:
+    """The distributions `roots` need, themselves included, transitively (no extras). `requires`: each installed
+    distribution's requirement lines, as importlib.metadata gives them."""
+    by_name = {canonicalize_name(name): needs for name, needs in requires.items()}
+    needed: set[str] = set()
+    todo = [canonicalize_name(root) for root in roots]
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        for line in by_name.get(name, []):
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    return needed

@@ -1,5 +1,6 @@
-"""Vendoring: another project copies this repository's shipped parts into `third_party/batch-rest-client/`,
-commits them, and installs them into its own virtualenv with pip, from that folder.
+"""`pip install` from a copy: another project copies this repository's shipped parts into
+`third_party/batch-rest-client/`, commits them, and installs them into its own virtualenv with pip, from that
+folder. (This needs a build backend from a package index; `make vendor`, tested in test_vendor.py, needs none.)
 
 What a vendoring user copies is what a release ships (see `_repo.shipped_files`): pyproject.toml, README.md,
 .gitignore, wrapper/batch_rest and generated/batch_rest_generated (and a changelog or licence when there is one),
@@ -30,8 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from _repo import PACKAGES, ROOT, clean_env, run, shipped_files, status
-from packaging.requirements import Requirement
+from _repo import PACKAGES, ROOT, clean_env, dependency_closure, run, shipped_files, status
 from packaging.utils import canonicalize_name
 
 pytestmark = pytest.mark.timeout(300)  # two virtualenvs and two isolated builds: ~30 s with a warm pip cache
@@ -139,22 +139,6 @@ def installed(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Venv:
     return venv
 
 
-def dependency_closure(requires: dict[str, list[str]], root: str) -> set[str]:
-    """The distributions `root` needs, transitively, in this interpreter's environment (no extras)."""
-    by_name = {canonicalize_name(name): needs for name, needs in requires.items()}
-    needed, todo = set(), [canonicalize_name(root)]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        for line in by_name.get(name, []):
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(canonicalize_name(requirement.name))
-    return needed
-
-
 def package_files(folder: Path) -> dict[str, bytes]:
     """The files under `folder`, bytecode caches left out (pip compiles at install; running Python writes)."""
     return {
@@ -168,7 +152,7 @@ def test_installing_generates_nothing_and_installs_the_committed_code(installed:
     facts = installed.run_python(INSPECT, cwd=project)
     installed_names = {canonicalize_name(name) for name in facts["requires"]}
     assert sorted(installed_names & TOOLCHAIN) == [], "the code generation toolchain was installed"
-    needed = dependency_closure(facts["requires"], "batch-rest-client")
+    needed = dependency_closure(facts["requires"], ["batch-rest-client"])
     assert {"httpx", "attrs"} <= needed
     assert sorted(installed_names - BOOTSTRAP - needed) == [], "installed but not needed by batch-rest-client"
     assert facts["version"] == VERSION
