@@ -34,6 +34,9 @@ TYPED_MODULE = "_typed.py"
 DOCUMENT_FILE = "openapi.json"
 PROJECT_HEADER = "x-batch-project"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Idempotent by HTTP's definition (RFC 9110): retried on any failure. The others (POST, PATCH) are retried only
+# when the server provably did nothing, unless a call says `idempotent=True`.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 # What a resource class already has, and what a list operation's two methods are called.
 RESERVED_ACTIONS = frozenset({"with_raw_response", "list_page"})
 PAGE_FIELDS = frozenset({"items", "has_more", "next_cursor", "count"})
@@ -362,6 +365,7 @@ def _facts(
         "action": "",
         "module": module.dotted,
         "method": module.method,
+        "idempotent": module.method in IDEMPOTENT_METHODS,
         "path": module.path,
         "pointer": pointer,
         "summary": operation.get("summary", ""),
@@ -599,7 +603,7 @@ def _call_operation(name: str, fact: dict[str, Any], module: Module, names: _Nam
     """Emit the operation's method; return its operation key."""
     key, result = f"_{name.upper()}", _result_type(fact, names)
     params = "".join(_signature_params(fact, names, module, skip=set()))
-    idempotent = "" if fact["method"] in {"GET", "HEAD", "OPTIONS"} else "        idempotent: bool = False,\n"
+    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
     options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
     method = (
         f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{params}{OPTIONS}{idempotent}"

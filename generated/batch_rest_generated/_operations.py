@@ -12,6 +12,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "action": "list",
         "module": "api.segments.segments_list",
         "method": "GET",
+        "idempotent": True,
         "path": "/segments/list",
         "pointer": "#/paths/~1segments~1list/get",
         "summary": "List",

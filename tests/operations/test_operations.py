@@ -136,3 +136,46 @@ def test_mypy_strict_sees_the_real_signatures(page):
     returncode, reported, output = mypy(package_root, bad)
     assert returncode == 1, output
     assert reported == expected, output
+
+
+# -- a broken generated module breaks only its own operation ----------------------------------------------------
+
+BROKEN_CHECK = """
+import httpx, batch_rest
+
+def answer(request):
+    return httpx.Response(200, json={"segments": [{"code": "A"}], "has_more": False})
+
+client = batch_rest.BatchClient("k", "p", http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+assert [s.code for s in client.segments.list()] == ["A"]          # its hints no longer resolve: still works
+try:
+    client.audiences.view(name="vip")
+except batch_rest.ConfigurationError as exc:
+    assert "audiences_view" in str(exc) and "RuntimeError: broken on purpose" in str(exc), exc
+else:
+    raise AssertionError("a module that cannot import must raise ConfigurationError")
+print("ok")
+"""
+
+
+def test_a_broken_generated_module_breaks_only_its_own_operation(tmp_path):
+    import shutil
+
+    package_root = tmp_path / "pkg"
+    shutil.copytree(regenerated(["audiences-view"]), package_root)
+    api = package_root / "batch_rest_generated" / "api"
+    view = api / "audiences" / "audiences_view.py"
+    view.write_text('raise RuntimeError("broken on purpose")\n' + view.read_text(encoding="utf-8"), encoding="utf-8")
+    listing = api / "segments" / "segments_list.py"
+    source = listing.read_text(encoding="utf-8")
+    assert "from_: str | Unset = UNSET," in source
+    listing.write_text(source.replace("from_: str | Unset = UNSET,", 'from_: "NotDefinedAnywhere" = UNSET,', 1))
+    result = subprocess.run(
+        [sys.executable, "-c", BROKEN_CHECK],
+        cwd=tmp_path,
+        env=environment(package_root),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr

@@ -277,8 +277,8 @@ def test_version(capsys):
 
 def test_a_parameter_named_like_a_cli_option_gets_a_prefixed_option(monkeypatch):
     facts = {
-        "resource": "reports", "action": "view", "method": "GET", "path": "/reports/view", "summary": "View",
-        "description": "", "paging": None, "body": None, "results": {},
+        "resource": "reports", "action": "view", "method": "GET", "idempotent": True, "path": "/reports/view",
+        "summary": "View", "description": "", "paging": None, "body": None, "results": {},
         "params": [
             {"name": "timeout", "api_name": "timeout", "in": "query", "required": True, "annotation": "int",
              "schema": "#/x", "description": "the report's timeout"},

@@ -162,8 +162,9 @@ class _ClientBase:
 
     def _call(self, name: str, args: Mapping[str, object], options: RequestOptions, *, raw: bool) -> Any:
         operation = _seam.operation(name)
+        policy, idempotent = self._retries(operation, options)
         request = self._request(operation, args, options)
-        return self._run(self._plan(request, operation, operation.parse, options, raw=raw))
+        return self._run(self._plan(request, operation, operation.parse, policy, idempotent=idempotent, raw=raw))
 
     def _page(
         self,
@@ -193,8 +194,10 @@ class _ClientBase:
     ) -> Pager[Any, Any] | AsyncPager[Any, Any]:
         """Every item, across all pages: nothing is sent before the pager is iterated, but arguments are checked."""
         operation = _seam.operation(name)
-        fetch = self._page_fetcher(operation, page_class, args, check_page_size(page_size, "page_size"), options)
-        return self._pager_class(fetch, check_cursor(start_cursor, "start_cursor"))
+        limit, start = check_page_size(page_size, "page_size"), check_cursor(start_cursor, "start_cursor")
+        fetch = self._page_fetcher(operation, page_class, args, limit, options)
+        self._request(operation, operation.page_args(args, start, limit), options)  # every argument checked now
+        return self._pager_class(fetch, start)
 
     def _page_fetcher(
         self,
@@ -204,16 +207,23 @@ class _ClientBase:
         limit: int | None,
         options: RequestOptions,
     ) -> Callable[..., Any]:
-        self._request(operation, operation.page_args(args, None, limit), options)  # checks every argument
+        policy, idempotent = self._retries(operation, options)
 
         def parse(response: httpx.Response) -> Page[Any]:
             return operation.parse_page(response.content, page_class)
 
         def fetch(cursor: str | None, *, raw: bool = False) -> Any:
             request = self._request(operation, operation.page_args(args, cursor, limit), options)
-            return self._run(self._plan(request, operation, parse, options, raw=raw))
+            return self._run(self._plan(request, operation, parse, policy, idempotent=idempotent, raw=raw))
 
         return fetch
+
+    def _retries(self, operation: _seam.Operation, options: RequestOptions) -> tuple[RetryPolicy, bool]:
+        """The retry policy and whether the call may be repeated after any failure: the client's, or the call's."""
+        policy = self._retry_policy
+        if options.max_retries is not None:
+            policy = RetryPolicy(max_retries=_config.check_max_retries(options.max_retries))
+        return policy, operation.idempotent or _config.check_flag(options.idempotent, "idempotent")
 
     def _request(
         self, operation: _seam.Operation, args: Mapping[str, object], options: RequestOptions
@@ -241,15 +251,15 @@ class _ClientBase:
         request: httpx.Request,
         operation: _seam.Operation,
         parse: Callable[[httpx.Response], R],
-        options: RequestOptions,
+        policy: RetryPolicy,
         *,
+        idempotent: bool,
         raw: bool,
     ) -> Plan[R | RawResponse[R]]:
-        """Send `request` until it succeeds or must not be retried: every decision, no I/O."""
-        policy = self._retry_policy
-        if options.max_retries is not None:
-            policy = RetryPolicy(max_retries=_config.check_max_retries(options.max_retries))
-        idempotent = operation.idempotent or _config.check_flag(options.idempotent, "idempotent")
+        """Send `request` until it succeeds or must not be retried: every decision, no I/O.
+
+        `parse` reads a success, or a redirect the operation documents (BodyMismatch for what it cannot read).
+        """
         secrets = (self._settings.api_key,)
         attempt = 0
         while True:

@@ -3,7 +3,8 @@
 Pure functions over plain data: the sync and async clients ask the same questions here and only differ in
 how they sleep. The rule never repeats a side effect:
 
-    failure                                      idempotent (GET, or idempotent=True)   POST
+    failure                                      idempotent (GET, PUT, DELETE;          POST, PATCH
+                                                 or idempotent=True)
     429, 503 (the server did nothing)            retry, honouring Retry-After           retry, the same
     500, 502, 504                                retry                                  raise
     connection could not be made (nothing sent)  retry                                  retry

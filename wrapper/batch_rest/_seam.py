@@ -58,7 +58,6 @@ SERVER_URL_TEMPLATE: str = _server.SERVER_URL_TEMPLATE
 SERVER_VARIABLES: Mapping[str, str] = _server.SERVER_VARIABLES
 DEFAULT_API_VERSION: str = SERVER_VARIABLES.get("version", "")
 _PACKAGE = batch_rest_generated.__name__  # not a literal: a vendored copy renames the package
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _MODEL_FAILURES = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
 _JSON_SCALARS = frozenset({str, int, float, bool})
 
@@ -116,6 +115,7 @@ class Operation:
     name: str
     method: str
     path: str
+    idempotent: bool  # by its HTTP method: retried on any failure (see _retry)
     build_kwargs: Callable[..., dict[str, Any]]
     param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
     param_schemas: Mapping[str, str]
@@ -127,10 +127,6 @@ class Operation:
     items_attr: str  # the rest: cursor lists only
     cursor_param: str
     limit_param: str
-
-    @property
-    def idempotent(self) -> bool:
-        return self.method in _IDEMPOTENT_METHODS
 
     def request_kwargs(self, args: Mapping[str, object], project_key: str) -> dict[str, Any]:
         """method, url (a path), params, headers, json: as the generated code builds them from checked arguments.
@@ -302,6 +298,7 @@ def _load(name: str) -> Operation:
         name=name,
         method=facts["method"],
         path=facts["path"],
+        idempotent=facts["idempotent"],
         build_kwargs=module._get_kwargs,
         param_types={p["name"]: _plain_types(hints[p["name"]]) for p in facts["params"] if p["name"] in hints},
         param_schemas={p["name"]: p["schema"] for p in facts["params"]},

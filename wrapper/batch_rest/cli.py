@@ -163,6 +163,12 @@ def _add_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
             help=f"the request body, a JSON {'array' if body['array'] else 'object'} ({body['annotation']}): "
             "the JSON itself, @ and a file holding it, or - to read it from stdin",
         )  # fmt: skip
+    if not facts["idempotent"] and "--idempotent" not in taken:
+        params.add_argument(
+            "--idempotent", action="store_true",
+            help="repeating this call is safe: retry it after any failure, as a GET (by default a POST is retried "
+            "only when the server did nothing: 429, 503, no connection)",
+        )  # fmt: skip
     _add_connection_options(command)
     command.set_defaults(run=_run_operation, operation=name, command=command)
 
@@ -190,7 +196,8 @@ def _add_connection_options(command: argparse.ArgumentParser) -> None:
     add("--base-url", help="default: $BATCH_BASE_URL, else https://api.batch.com/<version>")
     add("--api-version", help="such as 2.11 (default: $BATCH_API_VERSION, else the API description's default)")
     add("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)")
-    add("--max-retries", type=int, default=3, metavar="N", help="on 429, 5xx, network errors (default: 3)")
+    add("--max-retries", type=int, default=3, metavar="N",
+        help="retries of a failed request; a POST only when the server did nothing (default: 3)")  # fmt: skip
     add("--allow-insecure-http", action="store_true",
         help="allow a plain http:// --base-url that is not loopback (the key then travels unencrypted)")  # fmt: skip
     add("-v", "--verbose", action="store_true", help="debug logs on stderr (each request, each retry)")
@@ -301,6 +308,8 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
                 command.error(f"{_option_names(command)[param['name']]}: {exc}")
     if getattr(args, "body", None) is not None:
         kwargs["body"] = _body(args.body, command)
+    if getattr(args, "idempotent", False):
+        kwargs["idempotent"] = True
     return kwargs
 
 

@@ -417,3 +417,24 @@ def test_each_operation_against_the_fake_server(name):
         assert result.stdout == ""
     else:
         assert isinstance(json.loads(result.stdout), dict | list)
+
+
+NOT_IDEMPOTENT = [name for name in NAMES if not OPERATIONS[name]["idempotent"]]
+
+
+@for_each(NOT_IDEMPOTENT)
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_idempotent_opts_a_post_into_retries_after_a_500(name, idempotent):
+    from batch_rest.testing import FakeBatchServer, Fault
+
+    facts = OPERATIONS[name]
+    with FakeBatchServer(5, api_key=API_KEY, project_key=PROJECT_KEY) as fake:
+        fake.inject(Fault.server_error(), operation=name)
+        extra = ["--idempotent"] if idempotent else []
+        result = cli(*request_args(facts), *extra, "--max-retries", "2", server=fake)
+        sent = [r for r in fake.requests if r.operation == name]
+    if idempotent:
+        assert (result.returncode, len(sent)) == (0, 2), result.stderr
+    else:
+        assert (result.returncode, len(sent)) == (4, 1), result.stderr
+        assert "after 1 attempt" in result.stderr
