@@ -230,17 +230,18 @@ def _columns_fine(value: list[Any], columns: tuple[tuple[str, frozenset[type], b
     """Whether every item is an object whose properties have their types, and whose date-times end in "Z".
 
     False sends the array down the item-by-item path, which says what is wrong or reads a date-time without
-    "Z" properly. `map` over `dict.get` runs at C speed; this is the cost of checking a page of segments.
+    "Z" properly. `map` over `dict.get` runs at C speed: this is the cost of checking a page of segments. It
+    raises TypeError on an item that is not an object, and a date-time ending in "Z" is necessarily a string.
     """
-    if not set(map(type, value)) <= {dict}:
-        return False
     count = len(value)
-    for key, allowed, is_datetime in columns:
-        if not set(map(type, map(dict.get, value, repeat(key, count), repeat(_MISSING, count)))) <= allowed:
-            return False
-        if is_datetime and not set(map(_last, map(dict.get, value, repeat(key, count), repeat("Z", count)))) <= {"Z"}:
-            return False
-    return True
+    try:
+        for key, allowed, is_datetime in columns:
+            found = map(dict.get, value, repeat(key, count), repeat("Z" if is_datetime else _MISSING, count))
+            if not (set(map(_last, found)) <= {"Z"} if is_datetime else set(map(type, found)) <= allowed):
+                return False
+    except TypeError:
+        return False
+    return bool(columns) or set(map(type, value)) <= {dict}
 
 
 _last = operator.itemgetter(slice(-1, None))

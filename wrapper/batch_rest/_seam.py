@@ -118,7 +118,7 @@ class Operation:
     idempotent: bool  # by its HTTP method: retried on any failure (see _retry)
     build_kwargs: Callable[..., dict[str, Any]]
     param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
-    param_schemas: Mapping[str, str]
+    param_checks: Mapping[str, Check]  # Python name -> its schema's strict check
     project_param: str | None
     body_schema: str | None
     body_models: tuple[type, ...]  # the models `body` may be; () when it is not made of models
@@ -154,9 +154,9 @@ class Operation:
     def _checked_param(self, name: str, value: object) -> object:
         if value is UNSET:
             return value
-        if name in self.param_schemas and (type(value) in _JSON_SCALARS or isinstance(value, enum.Enum)):
+        if name in self.param_checks and (type(value) in _JSON_SCALARS or isinstance(value, enum.Enum)):
             raw = value.value if isinstance(value, enum.Enum) else value
-            _checked(_check(self.param_schemas[name], strict=True), raw, name)
+            _checked(self.param_checks[name], raw, name)
         accepted = self.param_types.get(name, ())
         if not accepted or isinstance(value, accepted):
             return value
@@ -301,7 +301,7 @@ def _load(name: str) -> Operation:
         idempotent=facts["idempotent"],
         build_kwargs=module._get_kwargs,
         param_types={p["name"]: _plain_types(hints[p["name"]]) for p in facts["params"] if p["name"] in hints},
-        param_schemas={p["name"]: p["schema"] for p in facts["params"]},
+        param_checks={p["name"]: _check(p["schema"], strict=True) for p in facts["params"]},
         project_param=facts["project_param"],
         body_schema=body["schema"] if body else None,
         body_models=tuple(_import(ref) for ref in body["models"]) if body else (),
