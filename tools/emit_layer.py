@@ -64,10 +64,7 @@ def _resolve(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, st
         if not ref.startswith("#/") or ref in seen:
             raise EmitError(f"{pointer}: unsupported or circular $ref {ref!r}")
         seen.add(ref)
-        node = document
-        for token in ref[2:].split("/"):
-            node = node[token.replace("~1", "/").replace("~0", "~")]
-        pointer = ref
+        node, pointer = _pointer_get(document, ref), ref
     return node, pointer
 
 
@@ -273,20 +270,22 @@ def _pointer_get(document: dict[str, Any], pointer: str) -> Any:
     return node
 
 
-def operation_facts(document: dict[str, Any], package: Path) -> dict[str, dict[str, Any]]:
+def read_modules(package: Path) -> dict[str, Module]:
+    """Every operation module of the generated `package`, by name."""
+    paths = [path for path in sorted((package / "api").glob("*/*.py")) if path.name != "__init__.py"]
+    return {module.name: module for module in (read_module(path, package) for path in paths)}
+
+
+def operation_facts(document: dict[str, Any], modules: dict[str, Module], package: Path) -> dict[str, dict[str, Any]]:
     """Every operation of `document`, as the plain data written to _operations.py, sorted by name."""
-    modules = {}
-    for path in sorted((package / "api").glob("*/*.py")):
-        if path.name != "__init__.py":
-            module = read_module(path, package)
-            modules[module.method, module.path] = module
+    by_request = {(module.method, module.path): module for module in modules.values()}
     facts: dict[str, dict[str, Any]] = {}
     for path, item in (document.get("paths") or {}).items():
         for method in HTTP_METHODS:
             if method not in item:
                 continue
             operation, pointer = item[method], f"#/paths/{_escape(path)}/{method}"
-            module = modules.get((method.upper(), path))
+            module = by_request.get((method.upper(), path))
             if module is None:
                 raise EmitError(f"{method.upper()} {path}: no generated module (did the generator skip it?)")
             facts[module.name] = _facts(document, operation, pointer, module, package)
@@ -456,12 +455,12 @@ class _Names:
     models: dict[str, str] = field(default_factory=dict)  # class -> module
     modules: set[str] = field(default_factory=set)
 
-    def annotation(self, text: str, module: Module | None, package_imports: dict[str, str] | None = None) -> str:
+    def annotation(self, text: str, module: Module) -> str:
         for node in ast.walk(ast.parse(text, mode="eval")):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 self.modules.add(node.value.id)
             elif isinstance(node, ast.Name) and node.id not in BUILTIN_NAMES | {"Unset"}:
-                origin = (package_imports or (module.imports if module else {})).get(node.id)
+                origin = module.imports.get(node.id)
                 if origin is None or not origin.startswith("models."):
                     raise EmitError(f"cannot import {node.id!r}, used in the annotation {text!r}")
                 self.models[node.id] = origin
@@ -473,12 +472,12 @@ class _Names:
         return class_name
 
 
-def _docstring(fact: dict[str, Any], indent: str) -> str:
+def _docstring(fact: dict[str, Any], indent: str, skip: frozenset[str] | set[str] = frozenset()) -> str:
     lines = [fact["summary"] or fact["description"] or fact["action"]]
     if fact["description"] and fact["description"] != lines[0]:
         lines += ["", *fact["description"].strip().splitlines()]
     lines += ["", f"{fact['method']} {fact['path']}"]
-    for param in fact["params"]:
+    for param in (p for p in fact["params"] if p["name"] not in skip):  # skip: what list() takes under other names
         described = f": {' '.join(param['description'].split())}" if param["description"] else ""
         lines.append(f"{param['name']} ({param['in']} `{param['api_name']}`){described}")
     text = "\n".join(f"{indent}{line}".rstrip() if line else "" for line in lines).strip()
@@ -579,7 +578,7 @@ def _list_operation(name: str, fact: dict[str, Any], module: Module, names: _Nam
         )
     skip = {paging["cursor_param"], paging["limit_param"]}
     params = "".join(_signature_params(fact, names, module, skip=skip))
-    args, doc = _call_args(fact, skip), _docstring(fact, "        ")
+    args, doc = _call_args(fact, skip), _docstring(fact, "        ", skip)
     options = "RequestOptions(timeout, max_retries, extra_headers)"
     listing = (
         f"    def {action}(\n        self,\n        *,\n{params}"
@@ -645,11 +644,11 @@ def _mixin(prefix: str, owner: str, resources: list[str]) -> str:
     )
 
 
-def typed_module(facts: dict[str, dict[str, Any]], package: Path) -> str:
+def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module]) -> str:
     names, pages, keys = _Names(), [], []
     by_resource: dict[str, _Methods] = {}
     for name, fact in facts.items():
-        module = read_module(package / Path(*fact["module"].split(".")).with_suffix(".py"), package)
+        module = modules[name]
         methods = by_resource.setdefault(fact["resource"], _Methods())
         if fact["paging"]:
             page_class, key = _list_operation(name, fact, module, names, methods)
@@ -681,7 +680,8 @@ def typed_module(facts: dict[str, dict[str, Any]], package: Path) -> str:
 
 def emit(document: dict[str, Any], package: Path) -> None:
     """Write openapi.json, _operations.py and _typed.py into the generated `package`."""
-    facts = operation_facts(document, package)
+    modules = read_modules(package)
+    facts = operation_facts(document, modules, package)
     (package / DOCUMENT_FILE).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (package / OPERATIONS_MODULE).write_text(operations_module(facts), encoding="utf-8")
-    (package / TYPED_MODULE).write_text(typed_module(facts, package), encoding="utf-8")
+    (package / TYPED_MODULE).write_text(typed_module(facts, modules), encoding="utf-8")

@@ -59,8 +59,6 @@ class Segments(SyncResource):
         List segments
 
         GET /segments/list
-        from_ (query `from`): A cursor for pagination accross multiple pages of results. Don't include this parameter on the first call. Use the `next_from` value returned in a previous response to request subsequent resutls.
-        limit (query `limit`): A limit on the number of objects to be returned.
         """
         return self._list(
             _SEGMENTS_LIST,
@@ -84,8 +82,6 @@ class Segments(SyncResource):
         List segments
 
         GET /segments/list
-        from_ (query `from`): A cursor for pagination accross multiple pages of results. Don't include this parameter on the first call. Use the `next_from` value returned in a previous response to request subsequent resutls.
-        limit (query `limit`): A limit on the number of objects to be returned.
         """
         return self._list_page(
             _SEGMENTS_LIST,
@@ -126,8 +122,6 @@ class AsyncSegments(AsyncResource):
         List segments
 
         GET /segments/list
-        from_ (query `from`): A cursor for pagination accross multiple pages of results. Don't include this parameter on the first call. Use the `next_from` value returned in a previous response to request subsequent resutls.
-        limit (query `limit`): A limit on the number of objects to be returned.
         """
         return self._list(
             _SEGMENTS_LIST,
@@ -151,8 +145,6 @@ class AsyncSegments(AsyncResource):
         List segments
 
         GET /segments/list
-        from_ (query `from`): A cursor for pagination accross multiple pages of results. Don't include this parameter on the first call. Use the `next_from` value returned in a previous response to request subsequent resutls.
-        limit (query `limit`): A limit on the number of objects to be returned.
         """
         return await self._list_page(
             _SEGMENTS_LIST,

@@ -11,12 +11,10 @@ a request the document does not allow, to show that Prism's validation is on and
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, prism_problem, run_prism, setup
-from fixtures.regen import environment, regenerated
+from conftest import prism_problem, run_prism, setup
+from fixtures.regen import regenerated, run_checks
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -36,13 +34,10 @@ def prism_for_operations(tmp_path_factory):
         yield package_root, prism
 
 
-def test_every_operation_passes_prism_request_validation(prism_for_operations):
+def test_every_operation_passes_prism_request_validation(prism_for_operations, tmp_path):
     package_root, prism = prism_for_operations
-    env = environment(package_root, {"PRISM_URL": prism.url, "BATCH_OPERATIONS_PACKAGE": "prism"})
-    command = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", CHECK]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{output}\nPrism's log:\n{prism.output()}"
+    returncode, output = run_checks(package_root, [CHECK], tmp_path, timeout=240, env={"PRISM_URL": prism.url})
+    assert returncode == 0, f"{output}\nPrism's log:\n{prism.output()}"
     passed = re.search(r"\b(\d+) passed\b", output)
     assert passed, output
     assert int(passed[1]) >= 20, output  # 11 operations, sync and async, and the negative control

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures.regen import run_checks
 from mutations import MUTATIONS, NEGATIVE_CONTROL, Mutation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,34 +107,8 @@ def run_mutation(mutation: Mutation, workdir: Path) -> Run:
         return Run(mutation, set(), generate, result.returncode, output, time.monotonic() - started)
     changed = _changed_files(package_root / "batch_rest_generated")
     checks = [str(CHECKS / mutation.check)] if mutation.check else []
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-m",
-        "not pinned_spec",
-        "-q",
-        "-rfE",
-        "--timeout=120",
-        *shared_suite(),
-        *checks,
-    ]
-    env |= {
-        "PYTHONPATH": os.pathsep.join([str(package_root), str(REPO / "wrapper")]),
-        "BATCH_EVOLUTION_PACKAGE": str(package_root / "batch_rest_generated"),
-        "HYPOTHESIS_STORAGE_DIRECTORY": str(workdir / "hypothesis"),  # not .hypothesis/ in the repository
-    }
-    for name in ("BATCH_API_VERSION", "BATCH_BASE_URL", "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"):
-        env.pop(name, None)
-    try:
-        result = subprocess.run(
-            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT, check=False
-        )
-        returncode, output = result.returncode, result.stdout + result.stderr
-    except subprocess.TimeoutExpired as exc:
-        returncode, output = -1, f"TIMED OUT after {SUITE_TIMEOUT} s\n{exc.stdout or ''}{exc.stderr or ''}"
+    command = [*shared_suite(), *checks, "--timeout=120"]
+    returncode, output = run_checks(package_root, command, workdir, timeout=SUITE_TIMEOUT)
     return Run(mutation, changed, command, returncode, output, time.monotonic() - started)
 
 

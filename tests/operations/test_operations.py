@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fixtures.regen import FIXTURE_PAGES, ROOT, environment, regenerated
+from fixtures.regen import FIXTURE_PAGES, ROOT, environment, regenerated, run_checks
 
 HERE = Path(__file__).resolve().parent
 TYPING = HERE / "typing"
@@ -50,24 +50,8 @@ class Run:
 def run_suite(pages: list[str], workdir: Path) -> Run:
     package_root = regenerated(pages)
     report = workdir / "exercised.json"
-    command = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-m", "not pinned_spec", *SUITE]
-    env = environment(
-        package_root,
-        {
-            "BATCH_OPERATIONS_PACKAGE": str(package_root / "batch_rest_generated"),
-            "BATCH_OPERATIONS_REPORT": str(report),
-            "HYPOTHESIS_STORAGE_DIRECTORY": str(workdir / "hypothesis"),
-        },
-    )
-    for name in ("BATCH_API_VERSION", "BATCH_BASE_URL", "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"):
-        env.pop(name, None)
-    try:
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-        )
-        returncode, output = result.returncode, result.stdout + result.stderr
-    except subprocess.TimeoutExpired as exc:
-        returncode, output = -1, f"TIMED OUT after {RUN_TIMEOUT} s\n{exc.stdout or ''}{exc.stderr or ''}"
+    env = {"BATCH_OPERATIONS_REPORT": str(report)}
+    returncode, output = run_checks(package_root, SUITE, workdir, timeout=RUN_TIMEOUT, env=env)
     exercised = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
     return Run(pages, returncode, output, exercised)
 

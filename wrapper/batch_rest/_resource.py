@@ -113,6 +113,9 @@ def as_raw_async(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[Raw
 
 
 class _Resource:
+    """Hands each call to the client's request path. What the client returns is the result for BatchClient, and
+    an awaitable of it for AsyncBatchClient: the two subclasses differ only in the types they declare."""
+
     def __init__(self, client: object, *, raw: bool = False) -> None:
         # `client` is the BatchClient or AsyncBatchClient whose generated mixin made this resource.
         self._client = cast("_ClientBase", client)
@@ -121,74 +124,81 @@ class _Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}{' (raw responses)' if self._raw else ''} of {self._client!r}>"
 
-
-class SyncResource(_Resource):
-    """Base of the generated resources of BatchClient."""
-
-    def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R:
-        return cast(R, self._client._call(key.name, args, options, raw=self._raw))
+    def _call(self, key: OperationKey[Any], args: Mapping[str, object], options: RequestOptions) -> Any:
+        return self._client._call(key.name, args, options, raw=self._raw)
 
     def _list(
         self,
-        key: ListKey[T, PageT],
+        key: ListKey[Any, Any],
         args: Mapping[str, object],
         page_size: int,
         start_cursor: str | None,
         options: RequestOptions,
-    ) -> Pager[T, PageT]:
-        return cast(
-            Pager[T, PageT],
-            self._client._pager(
-                key.name, key.page_class, args, page_size=page_size, start_cursor=start_cursor, options=options
-            ),
+    ) -> Any:
+        client = self._client
+        return client._pager(
+            key.name, key.page_class, args, page_size=page_size, start_cursor=start_cursor, options=options
         )
 
     def _list_page(
         self,
-        key: ListKey[T, PageT],
+        key: ListKey[Any, Any],
         args: Mapping[str, object],
         limit: int | None,
         cursor: str | None,
         options: RequestOptions,
-    ) -> PageT:
-        return cast(
-            PageT,
-            self._client._page(
-                key.name, key.page_class, args, limit=limit, cursor=cursor, options=options, raw=self._raw
-            ),
-        )
+    ) -> Any:
+        client = self._client
+        return client._page(key.name, key.page_class, args, limit=limit, cursor=cursor, options=options, raw=self._raw)
+
+
+class SyncResource(_Resource):
+    """Base of the generated resources of BatchClient."""
+
+    if TYPE_CHECKING:
+
+        def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R: ...
+
+        def _list(
+            self,
+            key: ListKey[T, PageT],
+            args: Mapping[str, object],
+            page_size: int,
+            start_cursor: str | None,
+            options: RequestOptions,
+        ) -> Pager[T, PageT]: ...
+
+        def _list_page(
+            self,
+            key: ListKey[T, PageT],
+            args: Mapping[str, object],
+            limit: int | None,
+            cursor: str | None,
+            options: RequestOptions,
+        ) -> PageT: ...
 
 
 class AsyncResource(_Resource):
     """Base of the generated resources of AsyncBatchClient."""
 
-    async def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R:
-        return cast(R, await self._client._call(key.name, args, options, raw=self._raw))
+    if TYPE_CHECKING:
 
-    def _list(
-        self,
-        key: ListKey[T, PageT],
-        args: Mapping[str, object],
-        page_size: int,
-        start_cursor: str | None,
-        options: RequestOptions,
-    ) -> AsyncPager[T, PageT]:
-        pager = self._client._pager(
-            key.name, key.page_class, args, page_size=page_size, start_cursor=start_cursor, options=options
-        )
-        return cast(AsyncPager[T, PageT], pager)
+        def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> Awaitable[R]: ...
 
-    async def _list_page(
-        self,
-        key: ListKey[T, PageT],
-        args: Mapping[str, object],
-        limit: int | None,
-        cursor: str | None,
-        options: RequestOptions,
-    ) -> PageT:
-        return cast(
-            PageT,
-            await self._client._page(
-                key.name, key.page_class, args, limit=limit, cursor=cursor, options=options, raw=self._raw
-            ),
-        )
+        def _list(
+            self,
+            key: ListKey[T, PageT],
+            args: Mapping[str, object],
+            page_size: int,
+            start_cursor: str | None,
+            options: RequestOptions,
+        ) -> AsyncPager[T, PageT]: ...
+
+        def _list_page(
+            self,
+            key: ListKey[T, PageT],
+            args: Mapping[str, object],
+            limit: int | None,
+            cursor: str | None,
+            options: RequestOptions,
+        ) -> Awaitable[PageT]: ...

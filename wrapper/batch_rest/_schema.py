@@ -98,7 +98,7 @@ class _Compiler:
 
             # A placeholder first, so that a recursive schema refers to itself instead of recursing forever.
             self.compiled[pointer] = compiled_later
-            self.compiled[pointer] = self.schema(_pointer(self.document, pointer))
+            self.compiled[pointer] = self.schema(node_at(self.document, pointer))
         return self.compiled[pointer]
 
     def schema(self, schema: Any) -> Check:
@@ -191,8 +191,8 @@ class _Compiler:
 
         Only for lenient checks: a strict schema's keywords (lengths, patterns...) need the item-by-item path.
         """
-        while isinstance(items, dict) and "$ref" in items:
-            items = _pointer(self.document, items["$ref"])
+        if isinstance(items, dict) and "$ref" in items:
+            items = schema_at(self.document, items["$ref"])
         if self.strict or not isinstance(items, dict) or items.get("type") != "object":
             return None
         columns = []
@@ -248,11 +248,20 @@ _last = operator.itemgetter(slice(-1, None))
 _fromisoformat = datetime.datetime.fromisoformat
 
 
-def _pointer(document: Mapping[str, Any], pointer: str) -> Any:
+def node_at(document: Mapping[str, Any], pointer: str) -> Any:
+    """The node at a `#/...` JSON pointer (RFC 6901: `~1` is `/`, `~0` is `~`), `$ref`s not followed."""
     node: Any = document
     for escaped in pointer.removeprefix("#/").split("/") if pointer != "#" else ():
         token = escaped.replace("~1", "/").replace("~0", "~")
         node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def schema_at(document: Mapping[str, Any], pointer: str) -> Any:
+    """The schema at a `#/...` JSON pointer, its `$ref`s followed."""
+    node = node_at(document, pointer)
+    while isinstance(node, dict) and "$ref" in node:
+        node = node_at(document, node["$ref"])
     return node
 
 

@@ -113,8 +113,6 @@ class Operation:
     """A generated operation, with what the wrapper needs to send it and read its answers."""
 
     name: str
-    method: str
-    path: str
     idempotent: bool  # by its HTTP method: retried on any failure (see _retry)
     build_kwargs: Callable[..., dict[str, Any]]
     param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
@@ -296,8 +294,6 @@ def _load(name: str) -> Operation:
     body, paging = facts["body"], facts["paging"]
     return Operation(
         name=name,
-        method=facts["method"],
-        path=facts["path"],
         idempotent=facts["idempotent"],
         build_kwargs=module._get_kwargs,
         param_types={p["name"]: _plain_types(hints[p["name"]]) for p in facts["params"] if p["name"] in hints},

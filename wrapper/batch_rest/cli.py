@@ -30,9 +30,10 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import _seam
+from ._schema import schema_at
 
 if TYPE_CHECKING:
     from ._cli_output import StatusLine
@@ -324,11 +325,7 @@ def _option_names(command: argparse.ArgumentParser) -> dict[str, str]:
 
 def _schema(pointer: str) -> Mapping[str, Any]:
     """The schema at a `#/...` pointer of the API document, `$ref`s followed."""
-    node: Any = _seam.document()
-    for part in pointer.removeprefix("#/").split("/"):
-        key = part.replace("~1", "/").replace("~0", "~")
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return _schema(node["$ref"]) if "$ref" in node else node
+    return cast(Mapping[str, Any], schema_at(_seam.document(), pointer))
 
 
 def _converted(value: str | list[str], schema: Mapping[str, Any]) -> object:

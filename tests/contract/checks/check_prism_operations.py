@@ -9,6 +9,7 @@ import os
 
 import httpx
 import pytest
+from fixtures.calls import call
 
 import batch_rest
 from batch_rest import _seam
@@ -20,24 +21,6 @@ SAMPLES = Samples(_seam.document(), seed=3)
 OPERATIONS = sorted(_seam.OPERATIONS)
 
 pytestmark = pytest.mark.skipif(not PRISM_URL, reason="run by tests/contract/test_prism_operations.py")
-
-
-def arguments(name: str) -> dict[str, object]:
-    facts = _seam.OPERATIONS[name]
-    paging = facts["paging"] or {}
-    skip = {paging.get("cursor_param"), paging.get("limit_param")}
-    values: dict[str, object] = {
-        p["name"]: SAMPLES.value(p["schema"]) for p in facts["params"] if p["name"] not in skip
-    }
-    if facts["body"] is not None and facts["body"]["schema"]:
-        values["body"] = SAMPLES.value(facts["body"]["schema"])
-    return values
-
-
-def raw_call(client, name: str):
-    facts = _seam.OPERATIONS[name]
-    method = f"{facts['action']}_page" if facts["paging"] else facts["action"]
-    return getattr(getattr(client, facts["resource"]).with_raw_response, method)(**arguments(name))
 
 
 def expected(name: str, result: object) -> bool:
@@ -58,12 +41,12 @@ def expected(name: str, result: object) -> bool:
 def test_the_request_is_valid_and_the_answer_parses(kind, name):
     if kind == "sync":
         with batch_rest.BatchClient(KEY, PROJECT, base_url=PRISM_URL, max_retries=0) as client:
-            raw = raw_call(client, name)
+            raw = call(client, name, SAMPLES, raw=True)
     else:
 
         async def main():
             async with batch_rest.AsyncBatchClient(KEY, PROJECT, base_url=PRISM_URL, max_retries=0) as client:
-                return await raw_call(client, name)
+                return await call(client, name, SAMPLES, raw=True)
 
         raw = asyncio.run(main())
     # Prism reports violations of the request and of its own response; the response ones are the document's

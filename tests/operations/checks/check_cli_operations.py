@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from batch_rest import _seam
+from batch_rest import _schema, _seam
 
 OPERATIONS = _seam.OPERATIONS
 NAMES = sorted(OPERATIONS)
@@ -49,11 +49,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def schema_at(pointer: str) -> Mapping[str, Any]:
-    node: Any = _seam.document()
-    for part in pointer.removeprefix("#/").split("/"):
-        key = part.replace("~1", "/").replace("~0", "~")
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return resolved(node)
+    return _schema.schema_at(_seam.document(), pointer)
 
 
 def resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:

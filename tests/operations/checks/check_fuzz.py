@@ -15,6 +15,7 @@ import json
 
 import httpx
 from conftest import KEY, PROJECT
+from fixtures.calls import call
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,19 +39,6 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=8,
 )
-
-
-def arguments(name: str) -> dict[str, object]:
-    """Valid arguments for the operation's typed method: every parameter, and the body, from their schemas."""
-    facts = _seam.OPERATIONS[name]
-    paging = facts["paging"] or {}
-    skip = {paging.get("cursor_param"), paging.get("limit_param")}
-    values: dict[str, object] = {
-        p["name"]: SAMPLES.value(p["schema"]) for p in facts["params"] if p["name"] not in skip
-    }
-    if facts["body"] is not None and facts["body"]["schema"]:
-        values["body"] = SAMPLES.value(facts["body"]["schema"])
-    return values
 
 
 def documented_body(name: str, status: int) -> bytes | None:
@@ -103,14 +91,6 @@ def respond(script):
     return handler
 
 
-def call(client, name: str):
-    facts = _seam.OPERATIONS[name]
-    method = getattr(
-        getattr(client, facts["resource"]), f"{facts['action']}_page" if facts["paging"] else facts["action"]
-    )
-    return method(**arguments(name))
-
-
 def expected_result(name: str, result: object) -> bool:
     operation = _seam.operation(name)
     if _seam.OPERATIONS[name]["paging"]:
@@ -126,7 +106,7 @@ def outcome(kind: str, name: str, script, max_retries: int):
             http = httpx.Client(transport=transport)
             client = batch_rest.BatchClient(KEY, PROJECT, http_client=http, max_retries=max_retries)
             client._sleep = lambda seconds: None
-            return "result", call(client, name)
+            return "result", call(client, name, SAMPLES)
 
         async def main():
             http = httpx.AsyncClient(transport=transport)
@@ -136,7 +116,7 @@ def outcome(kind: str, name: str, script, max_retries: int):
                 return None
 
             client._sleep = no_sleep
-            return await call(client, name)
+            return await call(client, name, SAMPLES)
 
         return "result", asyncio.run(main())
     except batch_rest.BatchError as exc:

@@ -17,29 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.checks import _no_environment_overrides, _regenerated_package_is_under_test, kind
 
 import batch_rest
 from batch_rest import _seam
 
-REPO = Path(__file__).resolve().parents[3]
+__all__ = ["_no_environment_overrides", "_regenerated_package_is_under_test", "kind"]
+
 KEY, PROJECT = "sk-operations-5e1d0a", "proj-operations"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _regenerated_package_is_under_test():
-    expected = os.environ.get("BATCH_OPERATIONS_PACKAGE")
-    if expected is None:
-        pytest.skip("check modules run through tests/operations/test_operations.py (BATCH_OPERATIONS_PACKAGE)")
-    import batch_rest_generated
-
-    assert Path(batch_rest_generated.__file__).resolve().is_relative_to(Path(expected).resolve())
-    assert Path(batch_rest.__file__).resolve().is_relative_to(REPO / "wrapper")
-
-
-@pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch):
-    for name in ("BATCH_API_VERSION", "BATCH_BASE_URL", "BATCH_REST_LOG"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def needs(*operations: str) -> Callable[[Any], Any]:
@@ -63,11 +48,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if report:
         exercised = {op for item in session.items for op in getattr(getattr(item, "function", None), "operations", ())}
         Path(report).write_text(json.dumps(sorted(exercised)), encoding="utf-8")
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request):
-    return request.param
 
 
 class Scripted:

@@ -30,11 +30,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from batch_rest._schema import Check, SchemaError, compile_schema
+from batch_rest._schema import Check, SchemaError, compile_schema, node_at
 
 from ._data import Items
 from ._http import Reply, Request
-from ._samples import SampleError, Samples, node_at
+from ._samples import SampleError, Samples
 
 __all__ = ["Api", "Route", "error_reply"]
 

@@ -31,9 +31,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from batch_rest._schema import Check, SchemaError, compile_schema
+from batch_rest._schema import Check, SchemaError, compile_schema, node_at
 
-__all__ = ["SPACING", "SampleError", "Samples", "node_at", "timestamp"]
+__all__ = ["SPACING", "SampleError", "Samples", "timestamp"]
 
 SPACING = 600  # seconds between two list items' timestamps, so that they increase with the index
 _EPOCH = 1_546_300_800  # 2019-01-01T00:00:00Z
@@ -54,15 +54,6 @@ def base_time(seed: int) -> int:
     """The seeded moment the data set's timestamps start from (within 2019), shared with the segments."""
     salt = hashlib.blake2b(repr(seed).encode(), digest_size=16).digest()
     return _EPOCH + int.from_bytes(salt[:4], "big") % (365 * 86_400)
-
-
-def node_at(document: Any, pointer: str) -> Any:
-    """The node at a "#/..." JSON pointer (RFC 6901: `~1` is `/`, `~0` is `~`), `$ref`s not followed."""
-    node = document
-    for token in pointer.removeprefix("#/").split("/") if pointer != "#" else ():
-        key = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return node
 
 
 class Samples:
