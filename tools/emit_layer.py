@@ -3,7 +3,9 @@
     openapi.json    the document the package was generated from (patched, merged): the schemas the client checks
                     bodies against, and what the fake server serves
     _operations.py  every operation as plain data (OPERATIONS): resource, action, method, path, parameters with
-                    their Python names, body, documented success statuses and what each returns, paging
+                    their Python names, body, documented success statuses and what each returns, paging, and
+                    from openapi/limits.json (what Batch documents in prose only): `bulk` (how a chunkable
+                    operation is split) and `limits` (its documented rate limits)
     _typed.py       the typed layer: one resource class per tag (sync, async, raw), whose methods mypy sees with
                     their real parameters and return types; BatchClient / AsyncBatchClient inherit its mixins
 
@@ -199,13 +201,17 @@ def _page_item(package: Path, model_ref: str, items_key: str) -> tuple[str, str 
     to_dict = next(n for n in classes[0].body if isinstance(n, ast.FunctionDef) and n.name == "to_dict")
     attribute = None
     for node in ast.walk(to_dict):
-        if (
+        if (  # an optional property: field_dict["key"] = key
             isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Subscript)
             and ast.unparse(node.targets[0]) == f"field_dict[{items_key!r}]"
             and isinstance(node.value, ast.Name)
         ):
             attribute = node.value.id
+        elif isinstance(node, ast.Dict):  # a required one: field_dict.update({"key": key, ...})
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == items_key and isinstance(value, ast.Name):
+                    attribute = value.id
     if attribute is None:
         raise EmitError(f"{class_name}.to_dict writes no {items_key!r}")
     annotation = next(
@@ -270,14 +276,92 @@ def _pointer_get(document: dict[str, Any], pointer: str) -> Any:
     return node
 
 
+# -- openapi/limits.json: what Batch documents in prose only ---------------------------------------------------
+
+LIMITS_FILE = "limits.json"
+RATE_FACTS = ("items_per_second", "items_burst", "requests_per_second", "requests_burst")
+
+
+def read_limits(path: Path) -> dict[str, dict[str, Any]]:
+    """openapi/limits.json, by path: `split` (False, "body" or a body property) and the rate facts' values.
+
+    Every fact must give its value, page and quote; an unknown fact name is an error (a typo must not silently
+    drop a limit). No file: no documented limits.
+    """
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_path: dict[str, dict[str, Any]] = {}
+    for key, entry in data.items():
+        if key.startswith("$"):
+            continue
+        if not key.startswith("/") or not isinstance(entry, dict):
+            raise EmitError(f"{path.name}: {key!r} is not a path with its facts")
+        facts: dict[str, Any] = {}
+        for name, fact in entry.items():
+            value_key = "along" if name == "split" else "value"
+            if name != "split" and name not in RATE_FACTS:
+                raise EmitError(f"{path.name}: {key}: unknown fact {name!r} (known: split, {', '.join(RATE_FACTS)})")
+            if not isinstance(fact, dict) or {value_key, "page", "quote"} - fact.keys():
+                raise EmitError(f"{path.name}: {key}: {name} needs {value_key!r}, 'page' and 'quote'")
+            value = fact[value_key]
+            if name == "split":
+                valid = value is False or (isinstance(value, str) and value)
+            else:
+                valid = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            if not valid:
+                raise EmitError(f"{path.name}: {key}: {name} {value_key} {value!r} is not valid")
+            facts[name] = value
+        by_path[key] = facts
+    return by_path
+
+
+def _bulk(
+    document: dict[str, Any], fact: dict[str, Any], along: str | bool | None, package: Path
+) -> dict[str, Any] | None:
+    """How a chunkable operation is split: the array (the body, or one of its properties), one item's schema and
+    models, and the array's maxItems (the chunk size). None when limits.json does not say it may be split."""
+    if not along:
+        return None
+    where = f"{LIMITS_FILE}: {fact['path']} is split along {along!r}"
+    body = fact["body"]
+    if body is None or body["schema"] is None:
+        raise EmitError(f"{where}, but the operation takes no JSON body")
+    schema, pointer = _resolve(document, _pointer_get(document, body["schema"]), body["schema"])
+    item_models = body["models"]
+    if along != "body":
+        member = (schema.get("properties") or {}).get(along)
+        if body["array"] or member is None or len(body["models"]) != 1:
+            raise EmitError(f"{where}, but the body is not one object with that property")
+        schema, pointer = _resolve(document, member, f"{pointer}/properties/{_escape(str(along))}")
+        item_model = _page_item(package, body["models"][0], str(along))[1]
+        item_models = [item_model] if item_model else []
+    if schema.get("type") != "array" or "items" not in schema:
+        raise EmitError(f"{where}, but that is not an array")
+    return {
+        "array": None if along == "body" else along,
+        "item_schema": _resolve(document, schema["items"], f"{pointer}/items")[1],
+        "item_models": item_models,
+        "max_items": schema.get("maxItems"),
+    }
+
+
 def read_modules(package: Path) -> dict[str, Module]:
     """Every operation module of the generated `package`, by name."""
     paths = [path for path in sorted((package / "api").glob("*/*.py")) if path.name != "__init__.py"]
     return {module.name: module for module in (read_module(path, package) for path in paths)}
 
 
-def operation_facts(document: dict[str, Any], modules: dict[str, Module], package: Path) -> dict[str, dict[str, Any]]:
-    """Every operation of `document`, as the plain data written to _operations.py, sorted by name."""
+def operation_facts(
+    document: dict[str, Any],
+    modules: dict[str, Module],
+    package: Path,
+    limits: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Every operation of `document`, as the plain data written to _operations.py, sorted by name.
+
+    `limits`: openapi/limits.json as read_limits gives it (what Batch documents in prose only), by path.
+    """
     by_request = {(module.method, module.path): module for module in modules.values()}
     facts: dict[str, dict[str, Any]] = {}
     for path, item in (document.get("paths") or {}).items():
@@ -288,7 +372,11 @@ def operation_facts(document: dict[str, Any], modules: dict[str, Module], packag
             module = by_request.get((method.upper(), path))
             if module is None:
                 raise EmitError(f"{method.upper()} {path}: no generated module (did the generator skip it?)")
-            facts[module.name] = _facts(document, operation, pointer, module, package)
+            fact = _facts(document, operation, pointer, module, package)
+            entry = (limits or {}).get(path, {})
+            fact["bulk"] = _bulk(document, fact, entry.get("split"), package)
+            fact["limits"] = {name: entry.get(name) for name in RATE_FACTS} if entry.keys() & set(RATE_FACTS) else None
+            facts[module.name] = fact
     actions: dict[str, set[str]] = {}
     for name in sorted(facts):
         fact = facts[name]
@@ -678,10 +766,10 @@ def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module]) -
     )
 
 
-def emit(document: dict[str, Any], package: Path) -> None:
+def emit(document: dict[str, Any], package: Path, limits: dict[str, dict[str, Any]] | None = None) -> None:
     """Write openapi.json, _operations.py and _typed.py into the generated `package`."""
     modules = read_modules(package)
-    facts = operation_facts(document, modules, package)
+    facts = operation_facts(document, modules, package, limits)
     (package / DOCUMENT_FILE).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (package / OPERATIONS_MODULE).write_text(operations_module(facts), encoding="utf-8")
     (package / TYPED_MODULE).write_text(typed_module(facts, modules), encoding="utf-8")

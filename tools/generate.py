@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import openapi_pages
-from emit_layer import emit  # tools/ is on sys.path: this script's own folder
+from emit_layer import LIMITS_FILE, EmitError, emit, read_limits  # tools/ is on sys.path: this script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "generator-config.yaml"
@@ -61,8 +61,9 @@ def _server_module(document: dict[str, Any]) -> str:
     return SERVER_MODULE.format(url=json.dumps(url), variables=json.dumps(variables), version=json.dumps(version))
 
 
-def generate(document: dict[str, Any], target: Path) -> None:
-    """Write the package for `document` to `target`, replacing whatever was there."""
+def generate(document: dict[str, Any], target: Path, limits: dict[str, dict[str, Any]] | None = None) -> None:
+    """Write the package for `document` to `target`, replacing whatever was there. `limits`: openapi/limits.json
+    as emit_layer.read_limits reads it (which operations may be split, their rate limits)."""
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "RUFF_NO_CACHE": "true"}
     with tempfile.TemporaryDirectory(prefix="batch-generate-") as scratch:
@@ -90,7 +91,7 @@ def generate(document: dict[str, Any], target: Path) -> None:
             raise SystemExit(f"openapi-python-client failed (exit {result.returncode})")
         (out / "_server.py").write_text(_server_module(document), encoding="utf-8")
         (out / "py.typed").write_text("", encoding="utf-8")
-        emit(document, out)
+        emit(document, out, limits)
         for ruff in (["check", "--fix-only", "--extend-select=I"], ["format"]):  # as generator-config's post_hooks
             subprocess.run(
                 [str(bin_dir / "ruff"), *ruff, "--isolated", "--no-cache", "--quiet", "_operations.py", "_typed.py"],
@@ -138,6 +139,7 @@ def main() -> int:
         help="generate from these page files instead of the folder's pages (repeatable; provenance unchecked)",
     )
     parser.add_argument("--patch", type=Path, help="the RFC 6902 patch (default: the folder's)")
+    parser.add_argument("--limits", type=Path, help=f"the documented limits (default: the folder's {LIMITS_FILE})")
     parser.add_argument("--output", type=Path, default=TARGET, help="package folder to (re)write")
     parser.add_argument("--check", action="store_true", help="regenerate aside and fail if --output differs")
     args = parser.parse_args()
@@ -148,8 +150,12 @@ def main() -> int:
     except openapi_pages.PagesError as exc:
         raise SystemExit(str(exc)) from None
     document = source.document
+    try:
+        limits = read_limits(args.limits or args.openapi / LIMITS_FILE)
+    except (EmitError, ValueError) as exc:
+        raise SystemExit(f"{LIMITS_FILE}: {exc}") from None
     if not args.check:
-        generate(document, args.output)
+        generate(document, args.output, limits)
         print(f"generated {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
         print(f"from {len(source.pages)} page{'s' * (len(source.pages) > 1)}: {', '.join(source.pages)}")
         for note in source.notes:
@@ -157,7 +163,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="batch-check-") as scratch:
         fresh = Path(scratch) / PACKAGE
-        generate(document, fresh)
+        generate(document, fresh, limits)
         diff = drift(fresh, args.output)
     if diff:
         sys.stdout.write(diff)

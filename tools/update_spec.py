@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import openapi_pages  # tools/ is on sys.path: this script's own folder
+from emit_layer import LIMITS_FILE
 from generate import server_facts
 from openapi_pages import PAGES_DIR, PROVENANCE_FILE, Page, PagesError
 
@@ -313,6 +314,8 @@ def _stage(store: openapi_pages.Store, pages: dict[str, Page], scratch: Path) ->
     folder = scratch / "openapi"
     (folder / PAGES_DIR).mkdir(parents=True)
     shutil.copy2(store.patch_path, folder / store.patch_path.name)
+    if (OPENAPI / LIMITS_FILE).exists():  # the documented limits generate with the pages (emit_layer reads them)
+        shutil.copy2(OPENAPI / LIMITS_FILE, folder / LIMITS_FILE)
     for name, page in pages.items():
         (folder / PAGES_DIR / f"{name}.json").write_text(page.text, encoding="utf-8")
     (folder / PROVENANCE_FILE).write_text(openapi_pages.provenance_text(pages), encoding="utf-8")

@@ -55,5 +55,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "cursor_param": "from_",
             "limit_param": "limit",
         },
+        "bulk": None,
+        "limits": None,
     },
 }

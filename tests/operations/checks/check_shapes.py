@@ -336,3 +336,42 @@ def test_profiles_export_accepts_each_alternative_and_rejects_none_of_them(clien
     with pytest.raises(ValueError, match="none of the anyOf alternatives"):
         clients.run(script, lambda c: c.profiles.export(body={"export_type": "everything"}))
     assert len(script.requests) == 3
+
+
+# -- the chunkable operations, one call each (their bulk methods: check_bulk.py) --------------------------------
+
+
+@needs("profiles_mass_update")
+def test_profiles_mass_update_takes_up_to_10000_edits_a_call(clients):
+    script = Scripted(json_response(202, {"code": "SUCCESS"}))
+    assert clients.run(script, lambda c: c.profiles.mass_update(body=[EDIT] * 10_000)).code == "SUCCESS"
+    assert sent_json(script.requests[0]) == [EDIT] * 10_000
+    with pytest.raises(ValueError, match=r"body: must have at most 10000 items, got 10001"):
+        clients.run(script, lambda c: c.profiles.mass_update(body=[EDIT] * 10_001))
+    assert len(script.requests) == 1
+
+
+@needs("catalogs_items_edit")
+def test_catalogs_items_edit_posts_the_items_inside_an_object(clients):
+    body = {"name": "shop", "items": [{"id": "sku-1", "action": "upsert", "attributes": {"price": 9.5}}]}
+    script = Scripted(json_response(202, {"indexing_token": "t-1"}))
+    assert clients.run(script, lambda c: c.catalogs.items_edit(body=body)).indexing_token == "t-1"
+    assert (script.requests[0].url.path, sent_json(script.requests[0])) == ("/2.11/catalogs/items/edit", body)
+    too_many = {"name": "shop", "items": [{"id": "s", "action": "delete"}] * 201}
+    with pytest.raises(ValueError, match=r"body.items: must have at most 200 items, got 201"):
+        clients.run(script, lambda c: c.catalogs.items_edit(body=too_many))
+    assert len(script.requests) == 1
+
+
+@needs("audiences_update", "audiences_replace")
+@pytest.mark.parametrize("action", ["update", "replace"])
+def test_audiences_update_and_replace_post_the_ids_inside_an_object(clients, action):
+    body = {"name": "vip", "ids": [{"action": "add", "id": "u-1"}, {"action": "remove", "id": "u-2"}]}
+    script = Scripted(json_response(202, {"indexing_token": "t-1"}))
+    assert clients.run(script, lambda c: getattr(c.audiences, action)(body=body)).indexing_token == "t-1"
+    assert (script.requests[0].url.path, sent_json(script.requests[0])) == (f"/2.11/audiences/{action}", body)
+    with pytest.raises(ValueError, match=r"body.ids\[0\].action: must be one of"):
+        clients.run(
+            script, lambda c: getattr(c.audiences, action)(body={"name": "vip", "ids": [{"action": "x", "id": "u"}]})
+        )
+    assert len(script.requests) == 1

@@ -1,0 +1,7 @@
+from batch_rest import BatchClient
+
+
+def sync(client: BatchClient) -> None:
+    client.audiences.replace(body=[{"action": "add", "id": "u-1"}])  # error: arg-type
+    client.audiences.replace()  # error: call-arg
+    client.audiences.replace(body={}).name  # error: attr-defined

@@ -1,0 +1,21 @@
+from batch_rest import AsyncBatchClient, BatchClient
+from batch_rest_generated.models import (
+    AudienceIdEdit,
+    AudienceIdEditAction,
+    AudiencesUpdateBody,
+    AudiencesUpdateResponse202,
+)
+
+
+def sync(client: BatchClient) -> None:
+    edit = AudienceIdEdit(action=AudienceIdEditAction.ADD, id="u-1")
+    result: AudiencesUpdateResponse202 = client.audiences.update(body=AudiencesUpdateBody(name="vip", ids=[edit]))
+    other: AudiencesUpdateResponse202 = client.audiences.update(
+        body={"name": "vip", "ids": [{"action": "remove", "id": "u-2"}]}
+    )
+    print(result.indexing_token, other.indexing_token)
+
+
+async def asynchronous(client: AsyncBatchClient) -> None:
+    result: AudiencesUpdateResponse202 = await client.audiences.update(body={"name": "vip", "ids": []})
+    print(result.indexing_token)

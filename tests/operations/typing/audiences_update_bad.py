@@ -1,0 +1,7 @@
+from batch_rest import BatchClient
+
+
+def sync(client: BatchClient) -> None:
+    client.audiences.update(body=[{"action": "add", "id": "u-1"}])  # error: arg-type
+    client.audiences.update()  # error: call-arg
+    client.audiences.update(body={}).name  # error: attr-defined
