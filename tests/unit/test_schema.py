@@ -47,6 +47,8 @@ def accepts(check: Any, value: Any) -> bool:
         (r"^\p{gc=Nd}$", ["٣", "7"], ["a"]),
         (r"^\p{General_Category=Decimal_Number}$", ["\u09ea"], ["x"]),  # BENGALI DIGIT FOUR
         (r"^\P{L}$", ["1", " "], ["é"]),
+        (r"^\p{ASCII}+\p{Any}$", ["a\n", "a🐲"], ["é1", "a"]),
+        (r"^\P{Assigned}$", ["\U0010fffe"], ["a"]),
         (r"^[\p{Lu}\d]+$", ["AB12"], ["ab"]),
         (r"^[^\P{Ll}]+$", ["abc"], ["aBc"]),
         (r"^\cJ\cj$", ["\n\n"], ["cJcj"]),
