@@ -27,7 +27,8 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -396,19 +397,109 @@ def apply_patch(document: Document, patch: Sequence[Mapping[str, Any]], name: st
 
 
 def validate(document: Document) -> str:
-    """Raise PagesError unless `document` is valid OpenAPI 3.1; say what it is."""
+    """Raise PagesError unless `document` is valid OpenAPI 3.1 and the client can check its patterns; say what
+    it is."""
     from openapi_spec_validator import validate as validate_spec
 
     version = document.get("openapi")
     if not isinstance(version, str) or not re.fullmatch(r"3\.1\.\d+", version):
         raise PagesError(f"the merged document is not OpenAPI 3.1: openapi is {version!r}")
+    if refused := refused_patterns(document):
+        raise PagesError(
+            f"the merged document has {len(refused)} pattern{'s' * (len(refused) > 1)} the client cannot check "
+            "(it checks what it sends with Python's re):\n"
+            + "\n".join(f"  {line}" for line in refused)
+            + f"\nReplace {'them' if len(refused) > 1 else 'it'} in {PATCH_FILE} with an RFC 6902 replace at that "
+            "pointer, by a pattern that means the same (see wrapper/batch_rest/_ecma_regex.py for what translates)."
+        )
     try:
-        validate_spec(document)
+        validate_spec(with_client_patterns(document))
     except Exception as exc:  # noqa: BLE001 - the validator's exceptions vary between versions; report any
         raise PagesError(
             f"the merged document is not valid OpenAPI {version}: {str(exc).splitlines()[0][:300]}"
         ) from None
     return f"OpenAPI {version}, valid"
+
+
+# -- the patterns, as the client will read them --------------------------------------------------------------
+
+# Where a schema holds schemas (JSON Schema 2020-12, and the older `items` as a list).
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+_SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
+_SUBSCHEMAS = frozenset({"items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+                         "unevaluatedItems", "unevaluatedProperties", "contentSchema"})  # fmt: skip
+
+
+def _schemas(node: Any, pointer: str = "", *, in_schema: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, schema) for every schema of an OpenAPI document: components/schemas/*, the `schema` of each
+    parameter, header and media type, and their subschemas. Examples are data, not schemas: not walked."""
+    if in_schema:
+        if not isinstance(node, dict):
+            return
+        yield pointer, node
+        for key, value in node.items():
+            where = f"{pointer}/{_escape(key)}"
+            if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+                for name, sub in value.items():
+                    yield from _schemas(sub, f"{where}/{_escape(name)}", in_schema=True)
+            elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+                for index, sub in enumerate(value):
+                    yield from _schemas(sub, f"{where}/{index}", in_schema=True)
+            elif key in _SUBSCHEMAS:
+                yield from _schemas(value, where, in_schema=True)
+        return
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in children:
+        where = f"{pointer}/{_escape(str(key))}"
+        if key == "schema" or (pointer == "/components" and key == "schemas" and isinstance(value, dict)):
+            for name, schema in [("", value)] if key == "schema" else value.items():
+                yield from _schemas(schema, f"{where}/{_escape(name)}" if name else where, in_schema=True)
+        elif key not in ("example", "examples") and not str(key).startswith("x-"):
+            yield from _schemas(value, where)
+
+
+def refused_patterns(document: Document) -> list[str]:
+    """`<pointer>: <why>` for each `pattern` of `document`'s schemas that the client's schema checker refuses.
+
+    The checker is batch_rest._schema, whose compile_pattern translates ECMA-262 patterns for Python's re and
+    refuses what has no equivalent; the client compiles a schema's patterns when it first checks a value against
+    it. Asked here, at generation time, so that no document the client cannot check reaches it.
+    """
+    schema = _schema_checker()
+    refused = []
+    for pointer, node in _schemas(document):
+        if isinstance(pattern := node.get("pattern"), str):
+            try:
+                schema.compile_pattern(pattern)
+            except schema.UnsupportedSchema as exc:
+                refused.append(f"{pointer}/pattern: {exc}")
+    return refused
+
+
+def with_client_patterns(document: Document) -> Document:
+    r"""A copy of `document` with each schema's pattern as the Python regex the client compiles it to.
+
+    For the OpenAPI validator, which checks a pattern by compiling it, as written, with Python's re (jsonschema's
+    `regex` format): that refuses ECMA-262 the client reads once translated (\p{L}, \cJ, [^]) and accepts what it
+    refuses (\A, inline flags). refused_patterns decides about patterns; the validator checks everything else.
+    """
+    copied = copy.deepcopy(document)
+    schema = _schema_checker()
+    for _, node in _schemas(copied):
+        if isinstance(pattern := node.get("pattern"), str):
+            node["pattern"] = schema.compile_pattern(pattern).pattern
+    return copied
+
+
+def _schema_checker() -> Any:
+    """batch_rest._schema, from this repository's wrapper/ (what the generated package is used with), or, for a
+    copy of tools/ without it, the batch_rest that is importable. Standard library only."""
+    wrapper = ROOT / "wrapper"
+    if (wrapper / "batch_rest" / "_schema.py").is_file() and str(wrapper) not in sys.path:
+        sys.path.insert(0, str(wrapper))
+    from batch_rest import _schema
+
+    return _schema
 
 
 @dataclass
