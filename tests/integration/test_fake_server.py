@@ -24,8 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from batch_rest.testing import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RecordedRequest
-from batch_rest.testing._server import _RateLimit
+from batch_rest.testing import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RateLimit, RecordedRequest
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -554,7 +553,7 @@ def test_a_body_is_read_whole_and_recorded(server: FakeBatchServer) -> None:
     ("headers", "status", "message"),
     [
         (["Transfer-Encoding: chunked"], 400, "chunked"),
-        (["Content-Length: 2000000"], 413, "larger than"),
+        (["Content-Length: 17000000"], 413, "larger than"),
         (["Content-Length: abc"], 400, "Content-Length"),
         (["Content-Length: -1"], 400, "Content-Length"),
         (["Content-Length: 5", "Content-Length: 6"], 400, "Content-Length"),
@@ -834,16 +833,44 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
         assert get(server.url + "/segments/list", headers=AUTH).status_code == 429
 
 
+def answers(server: FakeBatchServer, n: int, target: str = "/segments/list") -> list[int | str]:
+    """n GETs in a row: 200, or the status and its Retry-After ("429 1", "429 None")."""
+    responses = [get(server.url + target, headers=AUTH) for _ in range(n)]
+    return [r.status_code if r.status_code == 200 else f"{r.status_code} {r.headers.get('retry-after')}"
+            for r in responses]  # fmt: skip
+
+
 def test_rate_limit_is_a_token_bucket() -> None:
-    now = [100.0]
-    bucket = _RateLimit(4, clock=lambda: now[0])
-    assert [bucket.wait() for _ in range(5)] == [0, 0, 0, 0, pytest.approx(0.25)]  # a burst of 4, then wait
-    now[0] += 0.5  # two tokens back
-    assert [bucket.wait() for _ in range(3)] == [0, 0, pytest.approx(0.25)]
-    now[0] += 60  # never more than the burst
-    assert sum(bucket.wait() == 0 for _ in range(10)) == 4
-    slow = _RateLimit(0.5, clock=lambda: now[0])
-    assert (slow.wait(), slow.wait()) == (0, pytest.approx(2.0))
+    now = [10**12]  # the limits' clock, in nanoseconds, frozen: nothing here depends on the machine's speed
+    with FakeBatchServer(segments=5, rate_limit=4, clock=lambda: now[0]) as server:
+        assert answers(server, 5) == [200, 200, 200, 200, "429 1"]  # a burst of 4, then a wait of 1/4 s: 1 s
+        now[0] += 500_000_000  # two tokens back
+        assert answers(server, 3) == [200, 200, "429 1"]
+        now[0] += 60 * 10**9  # never more than the burst
+        assert answers(server, 6).count(200) == 4
+        assert answers(server, 1, "/nowhere") == ["429 1"]  # every route counts
+    with FakeBatchServer(segments=5, rate_limit=0.5, clock=lambda: now[0]) as server:
+        assert answers(server, 2) == [200, "429 2"]
+
+
+def test_an_operations_limit_and_the_servers_refuse_together_and_take_nothing_when_they_do() -> None:
+    now = [10**12]
+    limits = {"segments_list": RateLimit(requests_per_second=1, requests_burst=1)}
+    with FakeBatchServer(segments=5, rate_limit=2, limits=limits, clock=lambda: now[0]) as server:
+        assert server.limits == limits
+        assert answers(server, 2) == [200, "429 None"]  # the operation's limit: no Retry-After by default
+        assert answers(server, 1, "/nowhere") == ["404 None"]  # the refusal took none of the server's 2 tokens
+        assert answers(server, 1, "/nowhere") == ["429 1"]  # the server's limit refuses, with Retry-After
+        now[0] += 250_000_000  # half a token for the server, a quarter for the operation: both refuse
+        assert answers(server, 1) == ["429 1"]  # Retry-After, as the server's limit says, when both are met
+        now[0] += 750_000_000
+        assert answers(server, 2) == [200, "429 None"]
+        assert [r.fault for r in server.requests].count("rate_limit") == 4
+        server.inject(Fault.server_error(), operation="segments_list")
+        now[0] += 10**9
+        assert answers(server, 2) == ["500 None", 200]  # a queued fault comes first, and takes no token
+    with FakeBatchServer(segments=5, limits=limits, clock=lambda: now[0]) as server:
+        assert answers(server, 2) == [200, "429 None"]  # a restarted server starts with full buckets
 
 
 def test_access_log_has_a_line_per_request() -> None:
@@ -886,10 +913,24 @@ def test_items_cursors_and_answers_of_the_document() -> None:
         ({"latency": -1}, "latency"),
         ({"latency": float("nan")}, "latency"),
         ({"rate_limit": 0}, "rate_limit"),
+        ({"limits": {"nope": RateLimit(items_per_second=1)}}, "limits: no operation 'nope'; known: segments_list"),
     ],
 )
 def test_options_are_checked(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
+        FakeBatchServer(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"limits": {"segments_list": 10}}, r"limits\['segments_list'\] must be a RateLimit, not int"),
+        ({"limits": [("segments_list", RateLimit(items_per_second=1))]}, "limits must map operation names"),
+        ({"documented_limits": "yes"}, "documented_limits must be True or False"),
+    ],
+)
+def test_limits_are_typed(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
         FakeBatchServer(**options)
 
 

@@ -1,6 +1,6 @@
 """Test helpers: a fake Batch API over real HTTP on loopback, and a pytest plugin with fixtures for it.
 
-    from batch_rest.testing import FakeBatchServer, Fault
+    from batch_rest.testing import FakeBatchServer, Fault, RateLimit
 
 The names load on first use, so that the pytest plugin (`batch_rest.testing.pytest_plugin`, loaded in every
 pytest session where the package is installed) does not import the server before a test asks for it.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._server import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RecordedRequest
+    from ._server import DEMO_API_KEY, DEMO_PROJECT_KEY, FakeBatchServer, Fault, RateLimit, RecordedRequest
 
-__all__ = ["DEMO_API_KEY", "DEMO_PROJECT_KEY", "FakeBatchServer", "Fault", "RecordedRequest"]
+__all__ = ["DEMO_API_KEY", "DEMO_PROJECT_KEY", "FakeBatchServer", "Fault", "RateLimit", "RecordedRequest"]
 
 
 def __getattr__(name: str) -> object:

@@ -18,8 +18,9 @@ What is read, and what is refused (with a Batch error body, closing the connecti
 - headers: RFC 9110 names (no space before the colon) (400), at most 100 lines of 64 KiB (431); names are
   lower-cased, and a repeated header's values joined with ", " as RFC 9110 combines field lines, so a doubled
   Authorization never matches the key;
-- the body: by Content-Length, at most 1 MiB (413); a chunked body (Transfer-Encoding) is refused (400), as
-  is a Content-Length that is not one number;
+- the body: by Content-Length, at most 16 MiB (413: Batch documents no size; a call of 10,000 profile edits,
+  the most /profiles/mass-update takes, can pass 1 MiB); a chunked body (Transfer-Encoding) is refused (400),
+  as is a Content-Length that is not one number;
 - keep-alive: HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
 """
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTPServer", "Reply", "Request"]
 
-MAX_BODY = 1 << 20
+MAX_BODY = 16 << 20
 MAX_LINE, MAX_HEADERS = 65536, 100
 _VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field names: no spaces before the colon
@@ -83,23 +84,48 @@ class _Refused(Exception):
 
 class HTTPServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True  # `batch-rest fake-server --port 8000` again right after Ctrl-C
+    # The listen queue: connections the kernel completes before the accept loop takes them. socketserver's
+    # default is 5; beyond it Linux drops the SYN and the client sends it again 1 s later (then 3 s), so a
+    # burst of 8 async calls waited a second. The kernel caps it at net.core.somaxconn (4096 by default).
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], app: FakeBatchServer, family: socket.AddressFamily) -> None:
         self.address_family = family
         self.app = app
-        # Only the serving thread and then stop() touch this list. The stdlib's ThreadingMixIn joins its threads
-        # on server_close() only when they are not daemons, and non-daemon threads blocked in recv() on idle
+        # The connections' threads, each removing itself when done, so that an accept costs the same with 1 or
+        # 1,000 connections open; stop() joins what is left. The stdlib's ThreadingMixIn joins its threads on
+        # server_close() only when they are not daemons, and non-daemon threads blocked in recv() on idle
         # keep-alive connections would hang the interpreter's exit whenever someone forgets stop().
-        self.handler_threads: list[threading.Thread] = []
+        self._handlers: set[threading.Thread] = set()
+        self._handlers_lock = threading.Lock()
         super().__init__(address, _Connection)
+
+    @property
+    def handler_threads(self) -> list[threading.Thread]:
+        """The connections' threads still running."""
+        with self._handlers_lock:
+            return list(self._handlers)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.app._opened(request)
         if self.app._fast:
             request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
-        self.handler_threads = [t for t in self.handler_threads if t.is_alive()] + [thread]
-        thread.start()
+        thread = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        with self._handlers_lock:
+            self._handlers.add(thread)
+        try:
+            thread.start()
+        except BaseException:  # no thread to run it (socketserver closes the connection): nothing to join
+            with self._handlers_lock:
+                self._handlers.discard(thread)
+            raise
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._handlers_lock:
+                self._handlers.discard(threading.current_thread())
 
     def shutdown_request(self, request: Any) -> None:
         self.app._closed(request)

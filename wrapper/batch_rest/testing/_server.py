@@ -17,7 +17,10 @@ What it does, like Batch (as far as Batch documents it):
   the document's examples first (`_samples`); no body for a 204; a documented redirect (exports' 307) gets a
   `Location` on this server, `/_files/<name>`, which serves a few bytes;
 - injects faults (429, 500, 503, dropped connections, slowness, any raw response) into any route, or one
-  operation's; optionally adds latency to every request, or limits the request rate (429 with Retry-After);
+  operation's; optionally adds latency to every request;
+- optionally limits rates, answering 429 beyond them (`_limits`): per operation, in items or requests a second
+  with a burst (`limits=`, or `documented_limits=True` for what Batch documents), or the server's request rate
+  (`rate_limit=`, with Retry-After);
 - logs requests (`server.requests`, and an access log on a stream if asked).
 
 What it does not do: keep state (a created audience is not listed afterwards), TLS, HTTP/1.0 keep-alive, nor
@@ -56,7 +59,6 @@ import contextlib
 import dataclasses
 import http
 import json
-import math
 import random
 import socket
 import threading
@@ -70,10 +72,11 @@ from batch_rest import _seam
 
 from ._data import Items, SchemaItems, Segments
 from ._http import HTTPServer, Reply, Request
+from ._limits import Limiter, RateLimit, admit, count_items
 from ._routes import JSON, Api, error_reply
 from ._samples import Samples
 
-__all__ = ["DEMO_API_KEY", "DEMO_PROJECT_KEY", "FakeBatchServer", "Fault", "RecordedRequest"]
+__all__ = ["DEMO_API_KEY", "DEMO_PROJECT_KEY", "FakeBatchServer", "Fault", "RateLimit", "RecordedRequest"]
 
 DEMO_API_KEY = "demo-rest-api-key"
 DEMO_PROJECT_KEY = "demo-project-key"
@@ -186,31 +189,19 @@ class RecordedRequest:
     body: bytes = b""  # as received
 
 
-class _RateLimit:
-    """A token bucket: `per_second` requests a second on average, bursts of as many; the wait when refused."""
-
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate, self.capacity, self.clock = per_second, max(per_second, 1.0), clock
-        self.tokens, self.last = self.capacity, clock()
-
-    def wait(self) -> float:
-        """0 when a request may go now (and takes its token); else the seconds until one may."""
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
 class FakeBatchServer:
     """Batch's REST API on loopback, every operation of the document. See the module docstring.
 
     Use it as a context manager, or call start() and stop(); `url` is the base URL to give the client.
     `list_sizes` sets how many items a cursor list other than segments has (`{"catalogs_list": 3}`; 25 by
-    default); `latency` (seconds) delays every answer; `rate_limit` (requests a second) answers 429 with
-    Retry-After beyond it; `access_log` gets one line per request.
+    default); `latency` (seconds) delays every answer; `access_log` gets one line per request.
+
+    Rate limits answer 429 beyond them (recorded as a `rate_limit` fault; a refused request takes no tokens):
+    `limits` maps operations to a `RateLimit` (items and/or requests a second, each with a burst, counted from
+    start()); `documented_limits=True` gives every operation the limits Batch documents for it
+    (`RateLimit.documented`), which `limits` overrides operation by operation; `rate_limit` (requests a
+    second, over every route, bursts of as many) answers with Retry-After. `clock` is the limits' clock, in
+    nanoseconds like `time.monotonic_ns`: a test can freeze it.
     """
 
     def __init__(
@@ -226,6 +217,9 @@ class FakeBatchServer:
         list_sizes: Mapping[str, int] | None = None,
         latency: float = 0.0,
         rate_limit: float | None = None,
+        limits: Mapping[str, RateLimit] | None = None,
+        documented_limits: bool = False,
+        clock: Callable[[], int] = time.monotonic_ns,
         access_log: TextIO | None = None,
     ) -> None:
         _check_size("segments", segments)
@@ -240,6 +234,7 @@ class FakeBatchServer:
             raise ValueError(f"latency must be a finite number of seconds >= 0, got {latency!r}")
         if rate_limit is not None and not 0 < rate_limit < float("inf"):
             raise ValueError(f"rate_limit must be a number of requests a second > 0, got {rate_limit!r}")
+        self._limits = _operation_limits(limits or {}, documented_limits)
         self.segments, self.seed = segments, seed
         self.api_key, self.project_key, self.api_version = api_key, project_key, api_version
         self.host, self._port = host, port
@@ -259,7 +254,10 @@ class FakeBatchServer:
         self._queued: deque[tuple[Fault, str | None]] = deque()
         self._fault_rate, self._fault_random = 0.0, random.Random(0)
         self._rate_faults: tuple[Fault, ...] = ()
-        self._rate_limit = _RateLimit(rate_limit) if rate_limit is not None else None
+        self._server_limit = None if rate_limit is None else RateLimit(requests_per_second=rate_limit, retry_after=True)
+        self._clock = clock
+        self._limiters: dict[str | None, Limiter] = {}  # by operation; None: the server's rate_limit
+        self._item_arrays = {name: (facts["bulk"] or {}).get("array") for name, facts in _seam.OPERATIONS.items()}
         self._connections: set[socket.socket] = set()
         self._connections_opened = 0
         self._httpd: HTTPServer | None = None
@@ -274,6 +272,11 @@ class FakeBatchServer:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         httpd = HTTPServer((self.host, self._port), self, family)
+        now = self._clock()
+        with self._lock:  # full buckets: the limits count from now
+            self._limiters = {name: Limiter(limit, now) for name, limit in self._limits.items()}
+            if self._server_limit is not None:
+                self._limiters[None] = Limiter(self._server_limit, now)
         self._stopping.clear()
         self._httpd, self._port = httpd, httpd.server_address[1]
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -419,6 +422,11 @@ class FakeBatchServer:
         with self._lock:
             return self._connections_opened
 
+    @property
+    def limits(self) -> dict[str, RateLimit]:
+        """The rate limit of each limited operation (`limits=` over the documented ones); `rate_limit` aside."""
+        return dict(self._limits)
+
     def _opened(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.add(connection)
@@ -429,14 +437,19 @@ class FakeBatchServer:
             self._connections.discard(connection)
 
     def _record(self, request: Request, operation: str | None) -> Fault | None:
-        """Log the request, and say which fault (if any) it gets: a queued one, the rate limit's, a random one."""
+        """Log the request, and say which fault (if any) it gets: a queued one, the rate limits', a random one."""
         headers = dict(request.headers)
         if "authorization" in headers:
             headers["authorization"] = "[REDACTED]"
+        # Counted outside the lock: it parses the body. Only an items limit needs it.
+        limit = self._limits.get(operation) if operation is not None else None
+        items = 1
+        if operation is not None and limit is not None and limit.items_per_second is not None:
+            items = count_items(request.body, self._item_arrays[operation])
         with self._lock:
             fault = self._queued_fault(operation)
-            if fault is None and self._rate_limit is not None and (wait := self._rate_limit.wait()):
-                fault = Fault.rate_limit(max(1, math.ceil(wait)))
+            if fault is None:
+                fault = self._rate_limited(operation, items)
             if fault is None and self._fault_rate and self._fault_random.random() < self._fault_rate:
                 fault = self._fault_random.choice(self._rate_faults)
             kind = fault.kind if fault else None
@@ -444,6 +457,16 @@ class FakeBatchServer:
             self._log.append(RecordedRequest(request.method, path, request.query, headers, kind, operation,
                                              request.body))  # fmt: skip
         return fault
+
+    def _rate_limited(self, operation: str | None, items: int) -> Fault | None:
+        """The 429 of the limits that refuse this request, None when they all admit it (and it took its tokens).
+        Called under the lock."""
+        keys = (None,) if operation is None else (None, operation)  # the server's limit, then the operation's
+        charges = [(limiter, items) for key in keys if (limiter := self._limiters.get(key)) is not None]
+        if not charges:
+            return None
+        refusal = admit(charges, self._clock())
+        return None if refusal is None else Fault.rate_limit(refusal.retry_after_header())
 
     def _queued_fault(self, operation: str | None) -> Fault | None:
         for position, (fault, target) in enumerate(self._queued):
@@ -486,6 +509,24 @@ class FakeBatchServer:
         with contextlib.suppress(ValueError, OSError):  # a closed stream must not break serving
             self.access_log.write(line + (f" fault={fault}" if fault else "") + "\n")
             self.access_log.flush()
+
+
+def _operation_limits(limits: Mapping[str, RateLimit], documented: bool) -> dict[str, RateLimit]:
+    """The limit of each limited operation: the documented ones if asked, then `limits` (checked) over them."""
+    if not isinstance(documented, bool):
+        raise TypeError(f"documented_limits must be True or False, got {documented!r}")
+    chosen: dict[str, RateLimit] = {}
+    if documented:
+        chosen = {name: limit for name in _seam.OPERATIONS if (limit := RateLimit.documented(name)) is not None}
+    if not isinstance(limits, Mapping):
+        raise TypeError(f"limits must map operation names to RateLimit, not {type(limits).__name__}")
+    for name, limit in limits.items():
+        if name not in _seam.OPERATIONS:
+            raise ValueError(f"limits: no operation {name!r}; known: {', '.join(sorted(_seam.OPERATIONS))}")
+        if not isinstance(limit, RateLimit):
+            raise TypeError(f"limits[{name!r}] must be a RateLimit, not {type(limit).__name__}")
+        chosen[name] = limit
+    return chosen
 
 
 def _check_size(what: str, size: object) -> None:
