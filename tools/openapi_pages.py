@@ -81,6 +81,7 @@ def _no_constant(name: str) -> Any:
 def parse(text: str, file_name: str) -> Any:
     """The JSON value of a stored or given document: YAML for .yaml and .yml files, JSON otherwise.
     ValueError (json_yaml.NotJsonError for YAML) says why not."""
+    text = text.removeprefix("\ufeff")  # a byte order mark is not part of the document
     if file_name.endswith(YAML_SUFFIXES):
         import json_yaml  # tools/, next to this module; needs PyYAML (requirements/tools.txt)
 

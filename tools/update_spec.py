@@ -180,7 +180,8 @@ def _body(response: Any, limit: int, deadline: float) -> bytes:
         chunks.append(chunk)
     body = b"".join(chunks)
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("text/html", "application/xhtml+xml") or body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:14].lower()
+    if content_type in ("text/html", "application/xhtml+xml") or start.startswith((b"<!doctype html", b"<html")):
         raise UpdateError(
             f"{response.url} answered an HTML page ({content_type or 'no Content-Type'}), not a docs page's markdown "
             "nor an OpenAPI document: give the page's .md address (https://doc.batch.com/developer/api/cep/<...>.md)"

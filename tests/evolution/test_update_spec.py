@@ -6,6 +6,10 @@ response example, an HTTP snippet) and prose. tests/fixtures/pages/ holds recons
 written for tests (not Batch's documents). `page_with` swaps another document into the real page, so that the
 tool is fed realistic pages whatever the stored one is.
 
+Sources by address are served from a real HTTP server on 127.0.0.1 (loopback.py): nothing is downloaded from
+the internet. Whole documents (YAML, or JSON of many operations) are built at test time by merging fixture
+pages, and labelled as our reconstructions.
+
 Each test starts from the shipped openapi/ and a generated/ freshly generated from it (not the committed one, so
 that these tests judge update-spec, not drift: the `generated` tox environment judges that).
 """

@@ -58,6 +58,13 @@ def test_a_page_is_downloaded_from_a_loopback_address(connections: list[Any]) ->
     assert list(intake.document["paths"]) == ["/profiles/update"]
 
 
+def test_markdown_that_opens_with_markup_is_not_taken_for_an_html_page() -> None:
+    page = b"<!-- a comment some docs tools put first -->\n" + PAGE
+    with serve({"/update.md": Answer(body=page, headers={"Content-Type": "text/plain"})}) as server:
+        taken = update_spec.take(server.url("/update.md"))
+    assert list(update_spec.read_source(taken).document["paths"]) == ["/profiles/update"]
+
+
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
@@ -128,7 +135,7 @@ def test_redirects_do_not_loop_forever() -> None:
         (Answer(404, b"no such page"), "answered 404 Not Found, not 200"),
         (Answer(500, b"oops"), "answered 500 Internal Server Error, not 200"),
         (Answer(body=b"<!doctype html><html>docs</html>", headers={"Content-Type": "text/html"}), "an HTML page"),
-        (Answer(body=b"\n  <html><body>docs</body></html>"), "an HTML page (no Content-Type)"),
+        (Answer(body=b"\n  <!DOCTYPE html><html>docs</html>"), "an HTML page (no Content-Type)"),
         (Answer(body=b"", headers=MARKDOWN), "answered an empty body"),
         (Answer(body=b"# Page\n\xff\xfe not UTF-8", headers=MARKDOWN), "is not UTF-8 text"),
         (Answer(body=b"x" * 2000, headers=MARKDOWN), "is too big: 2,000 bytes (at most 1,000)"),
