@@ -118,7 +118,7 @@ class Page:
 
     @property
     def operations(self) -> list[str]:
-        """ "METHOD /path" of each operation, in the document's order."""
+        """Each operation as "METHOD /path", in the document's order."""
         return operations(self.document)
 
 
@@ -161,7 +161,8 @@ def read_page(path: Path, name: str | None = None, *, whole: bool = False) -> Pa
 def stored_files(folder: Path) -> dict[str, Path]:
     """The document files of folder/pages/, by file name."""
     pages = folder / PAGES_DIR
-    return {path.name: path for path in sorted(pages.iterdir()) if path.is_file() and path.suffix in SUFFIXES}
+    found = sorted(pages.iterdir()) if pages.is_dir() else []
+    return {path.name: path for path in found if path.is_file() and path.suffix in SUFFIXES}
 
 
 def load(folder: Path = OPENAPI, *, page_files: Sequence[Path] = (), patch_file: Path | None = None) -> Store:

@@ -9,12 +9,14 @@ Nothing is downloaded from the internet at test time: every test serves its own 
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     routes: Mapping[str, Answer]
     requests: list[str]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up (too big, too slow)
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,8 +71,7 @@ class Served:
     server: _Server
 
     def url(self, path: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"http://127.0.0.1:{self.server.server_port}{path}"
 
     @property
     def requests(self) -> list[str]:
