@@ -26,7 +26,8 @@ help:
 	@echo "make test              every check CI runs: tox (py311 py312 py313 lint type generated contract evolution operations packaging)"
 	@echo "make generate          regenerate generated/ from openapi/ (its pages merged, patched; pinned openapi-python-client + ruff)"
 	@echo "make check-generated   fail, with a diff, if generated/ is not what make generate writes (or a page is not verbatim)"
-	@echo "make update-spec SOURCE=<docs page .md or .json> [URL=<its address>]   add or replace that page, regenerate, summarise"
+	@echo "make update-spec SOURCE=<file or https address> [URL=<its address>] [TIMEOUT=<s>]   take a docs page (.md) or"
+	@echo "                       a whole document (YAML, or JSON of many operations): add or replace, regenerate, summarise"
 	@echo "make remove-spec PAGE=<name in openapi/pages.json>   remove a page, regenerate, summarise"
 	@echo "make vendor DEST=<dir> PACKAGE=<name>   write <dir>/<name>/: the client as one package to copy into another repo"
 	@echo "make bench             the benchmarks (ratios measured side by side)"
@@ -52,8 +53,8 @@ check-generated: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 
 update-spec: $(STAMP)
-	@test -n "$(SOURCE)" || { echo "usage: make update-spec SOURCE=<docs page .md or .json> [URL=<its address>]"; exit 2; }
-	$(BIN)/python tools/update_spec.py "$(SOURCE)" $(if $(URL),--url "$(URL)")
+	@test -n "$(SOURCE)" || { echo "usage: make update-spec SOURCE=<file or https address> [URL=<its address>] [TIMEOUT=<seconds>]"; exit 2; }
+	$(BIN)/python tools/update_spec.py "$(SOURCE)" $(if $(URL),--url "$(URL)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 remove-spec: $(STAMP)
 	@test -n "$(PAGE)" || { echo "usage: make remove-spec PAGE=<name in openapi/pages.json>"; exit 2; }

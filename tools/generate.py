@@ -1,6 +1,6 @@
 """Regenerate `generated/batch_rest_generated` from the vendored OpenAPI pages.
 
-    openapi/pages/*.json  --(merge)-->  one document  --(RFC 6902 patch)-->  --(openapi-python-client)-->  package
+    openapi/pages/*.json|yaml  --(merge)-->  one document  --(RFC 6902 patch)-->  --(openapi-python-client)-->  package
 
 The merge and the patch are tools/openapi_pages.py's (its docstring and openapi/README.md give the rules); the
 merged, patched document must validate as OpenAPI 3.1.

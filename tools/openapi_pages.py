@@ -1,7 +1,9 @@
 """The `openapi/` folder: Batch's docs pages, kept verbatim, merged into the one document we generate from.
 
     openapi/pages/<page>.json     one docs page's OpenAPI block, verbatim (plus a final newline)
-    openapi/pages.json            provenance: each page's address, extraction date and SHA-256
+    openapi/pages/<name>.yaml     a whole document holding many operations (or .yml, .json), byte for byte
+    openapi/pages.json            provenance: each one's address, extraction date and SHA-256 (and a whole
+                                  document's file name)
     openapi/batch-api.patch.json  our corrections, an RFC 6902 patch applied to the merged document
 
     pages --merge()--> merged document --apply_patch()--> the document generate.py generates from
@@ -17,7 +19,12 @@ The merge rules (openapi/README.md explains why):
 - `servers` must be the same apart from their variables' defaults, and each default (the API `version`) is
   the highest any page gives; `info.version` likewise.
 
-Standard library only at import time: tests without the generation toolchain import this module.
+A "page" below is either; a whole document is merged by the same rules as a page. Its SHA-256 is that of its
+bytes, a page's that of its block (the file without the newline update-spec adds). A YAML document is read as
+the JSON it stands for (tools/json_yaml.py: YAML 1.2's core schema, no dates, no yes/no booleans).
+
+Standard library only at import time: tests without the generation toolchain import this module (PyYAML is
+imported when a YAML document is read).
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ OPENAPI = ROOT / "openapi"
 PAGES_DIR = "pages"
 PROVENANCE_FILE = "pages.json"
 PATCH_FILE = "batch-api.patch.json"
+YAML_SUFFIXES = (".yaml", ".yml")
+SUFFIXES = (".json", *YAML_SUFFIXES)  # the stored documents' files; others in pages/ are not looked at
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 Document = dict[str, Any]
 # The pointer prefixes whose members merge one by one; everything else at the top level must be identical.
@@ -65,16 +75,62 @@ def page_name(document: Document) -> str:
     return re.sub(r"[^a-z0-9]+", "-", first.lower()).strip("-") or "page"
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse(text: str, file_name: str) -> Any:
+    """The JSON value of a stored or given document: YAML for .yaml and .yml files, JSON otherwise.
+    ValueError (json_yaml.NotJsonError for YAML) says why not."""
+    text = text.removeprefix("\ufeff")  # a byte order mark is not part of the document
+    if file_name.endswith(YAML_SUFFIXES):
+        import json_yaml  # tools/, next to this module; needs PyYAML (requirements/tools.txt)
+
+        return json_yaml.loads(text)
+    return json.loads(text, parse_constant=_no_constant)
+
+
 @dataclass
 class Page:
     name: str
-    text: str  # the file's text: the verbatim block plus a newline
+    text: str  # the file's text: a page's verbatim block plus a newline, or a whole document's exact text
     document: Document
-    provenance: dict[str, Any] = field(default_factory=dict)  # url, extracted, sha256
+    provenance: dict[str, Any] = field(default_factory=dict)  # url, [file], extracted, sha256
 
     @property
     def paths(self) -> list[str]:
         return list(self.document.get("paths") or {})
+
+    @property
+    def whole(self) -> bool:
+        """A whole document, stored byte for byte under its own file name (which its provenance records)."""
+        return "file" in self.provenance
+
+    @property
+    def file(self) -> str:
+        return str(self.provenance["file"]) if self.whole else f"{self.name}.json"
+
+    @property
+    def sha256(self) -> str:
+        """What its provenance must record: a whole document's bytes, a page's block."""
+        if self.whole:
+            return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return block_sha256(self.text)
+
+    @property
+    def operations(self) -> list[str]:
+        """Each operation as "METHOD /path", in the document's order."""
+        return operations(self.document)
+
+
+def operations(document: Document) -> list[str]:
+    return [
+        f"{method.upper()} {path}"
+        for path, item in (document.get("paths") or {}).items()
+        if isinstance(item, dict)
+        for method in item
+        if method in HTTP_METHODS
+    ]
 
 
 @dataclass
@@ -86,13 +142,28 @@ class Store:
     patch: list[dict[str, Any]]
 
 
-def read_page(path: Path, name: str | None = None) -> Page:
-    text = path.read_text(encoding="utf-8")
+def read_page(path: Path, name: str | None = None, *, whole: bool = False) -> Page:
+    """The page (or, `whole`, the whole document) stored at `path`. A whole document's text is its bytes
+    decoded, line endings included; a page's is read as text, as it always was."""
     try:
-        document = json.loads(text)
+        text = path.read_bytes().decode("utf-8") if whole else path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PagesError(f"{path} is not UTF-8: {exc}") from None
+    try:
+        document = parse(text, path.name)
     except ValueError as exc:
-        raise PagesError(f"{path} is not JSON: {exc}") from None
+        kind = "a JSON-compatible YAML" if path.name.endswith(YAML_SUFFIXES) else "a JSON"
+        raise PagesError(f"{path} is not {kind} document: {exc}") from None
+    if not isinstance(document, dict):
+        raise PagesError(f"{path} holds a {type(document).__name__}, not an OpenAPI document")
     return Page(name or path.stem, text, document)
+
+
+def stored_files(folder: Path) -> dict[str, Path]:
+    """The document files of folder/pages/, by file name."""
+    pages = folder / PAGES_DIR
+    found = sorted(pages.iterdir()) if pages.is_dir() else []
+    return {path.name: path for path in found if path.is_file() and path.suffix in SUFFIXES}
 
 
 def load(folder: Path = OPENAPI, *, page_files: Sequence[Path] = (), patch_file: Path | None = None) -> Store:
@@ -109,20 +180,26 @@ def load(folder: Path = OPENAPI, *, page_files: Sequence[Path] = (), patch_file:
             raise PagesError(f"two page files have the same name: {', '.join(sorted(str(p) for p in page_files))}")
         return Store(patch_path, given, patch)
     provenance = json.loads((folder / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    files = {path.stem: path for path in (folder / PAGES_DIR).glob("*.json")}
-    if unlisted := sorted(files.keys() - provenance.keys()):
+    expected: dict[str, str] = {}  # file name -> page name
+    for name, record in provenance.items():
+        file = record.get("file", f"{name}.json")
+        if file not in {f"{name}{suffix}" for suffix in SUFFIXES}:
+            raise PagesError(f"{PROVENANCE_FILE}: {name}'s file is {file!r}; it must be {name}.json, .yaml or .yml")
+        expected[file] = name
+    files = stored_files(folder)
+    if unlisted := sorted(files.keys() - expected.keys()):
         raise PagesError(
             f"{folder / PAGES_DIR}: {', '.join(unlisted)} not in {PROVENANCE_FILE}; add pages with make update-spec"
         )
-    if missing := sorted(provenance.keys() - files.keys()):
+    if missing := sorted(name for file, name in expected.items() if file not in files):
         raise PagesError(f"{PROVENANCE_FILE} lists {', '.join(missing)}, missing from {folder / PAGES_DIR}")
     pages: dict[str, Page] = {}
-    for name in sorted(files):
-        page = read_page(files[name])
+    for file, name in sorted(expected.items(), key=lambda item: item[1]):
+        page = read_page(files[file], name, whole="file" in provenance[name])
         page.provenance = provenance[name]
-        if block_sha256(page.text) != page.provenance.get("sha256"):
+        if page.sha256 != page.provenance.get("sha256"):
             raise PagesError(
-                f"{files[name]} is not the page its provenance describes (SHA-256 differs from {PROVENANCE_FILE}). "
+                f"{files[file]} is not the page its provenance describes (SHA-256 differs from {PROVENANCE_FILE}). "
                 "Pages are kept verbatim: put corrections in the patch, take new pages with make update-spec."
             )
         pages[name] = page

@@ -1,25 +1,43 @@
-"""Take Batch's docs pages one at a time: add, replace or remove a page of openapi/, regenerate, summarise.
+"""Take Batch's documents: add, replace or remove a docs page or a whole document in openapi/, regenerate, summarise.
 
-    make update-spec SOURCE=<docs page .md, or a .json file> [URL=<the page's address>]
-    make remove-spec PAGE=<page name, as listed in openapi/pages.json>
+    make update-spec SOURCE=<file or https address> [URL=<its address>] [TIMEOUT=<seconds>]
+    make remove-spec PAGE=<name, as listed in openapi/pages.json>
 
-SOURCE is one of Batch's docs pages (markdown, e.g. https://doc.batch.com/developer/api/cep/segments/list.md,
-whose OpenAPI description is the ```json block holding an object with an "openapi" key; the page's other blocks,
-such as response examples, are ignored) or a plain JSON file. The document must be valid OpenAPI 3.x.
+SOURCE is a file or an address. An address is downloaded with httpx: https only (plain http only to a loopback
+host, 127.0.0.0/8, ::1 or localhost, which is what the tests serve), redirects followed under the same rule (at
+most 5), within TIMEOUT seconds (30) and MAX_BYTES; a status other than 200, a network failure, a body too big,
+an HTML page or text that is not UTF-8 is refused. What it holds decides what it is:
 
-What the page does depends on its paths (a path belongs to one page, see tools/openapi_pages.py):
-- none is stored yet: the page is added, as openapi/pages/<its first path>.json (/audiences/list ->
-  audiences-list.json);
-- some are on exactly one stored page: it replaces that page, which keeps its name (operations only the old page
-  had are removed, and the summary says so);
-- some are on two or more stored pages: refused.
+- a **page**: one of Batch's docs pages (markdown, e.g. https://doc.batch.com/developer/api/cep/segments/list.md,
+  whose OpenAPI description is the ```json block holding an object with an "openapi" key; the page's other blocks,
+  such as response examples, are ignored), or a JSON file holding one operation (such a block, saved);
+- a **whole document**: a YAML file (.yaml, .yml, or YAML text under another name), or a JSON file holding more
+  than one operation, such as the complete description Batch publishes as one YAML document. YAML is read as the
+  JSON it stands for (tools/json_yaml.py: YAML 1.2's core schema, so no dates and no yes/no booleans; refused,
+  with the line, when it holds what JSON cannot).
+
+The document must be valid OpenAPI 3.x. What it does depends on its paths (a path belongs to one stored page or
+document, see tools/openapi_pages.py):
+
+- a page whose paths are all new is added, as openapi/pages/<its first path>.json (/audiences/list ->
+  audiences-list.json); one whose paths are on exactly one stored page replaces it, which keeps its name
+  (operations only the old page had are removed, and the summary says so); one whose paths are on two or more
+  stored pages is refused;
+- a page whose paths are in a stored whole document is refused: a page cannot replace part of a document, which
+  is kept verbatim, and replacing all of it would silently drop its other operations. Take the newer whole
+  document instead, or remove the document (make remove-spec PAGE=<its name>) and add the pages one by one;
+- a whole document is stored under its own name, its source file's (batch-api.yaml -> openapi/pages/
+  batch-api.yaml, page name batch-api), and replaces every stored page and document holding any of its paths;
+  the report names them and lists the operations that go away with them (those the document does not hold).
+  Refused when its name is that of a stored page it does not replace (rename the file).
 
 The new set of pages is staged in a scratch folder, merged, patched, validated and generated there first
 (tools/generate.py); openapi/ and generated/ change only if all of that works. A merge conflict (with its diff),
 a patch operation that no longer applies (named), an invalid document or a generator warning leaves both as
-they were. The page is stored verbatim (the JSON block as extracted, plus a newline), and openapi/pages.json
-records its provenance: its address (URL=, else the one doc.batch.com .md address the page names), the date,
-and the SHA-256 of the block.
+they were. A page is stored verbatim (the JSON block as extracted, plus a newline), a whole document byte for
+byte as read or downloaded, and openapi/pages.json records the provenance: the address (URL=, else the address
+SOURCE was downloaded from, else, for a docs page, the one doc.batch.com .md address it names), the date, the
+SHA-256 of the block (of a page) or of the bytes (of a whole document), and a whole document's file name.
 
 The summary compares the old and new generated packages: operations (api modules) added, changed (parameters,
 documented statuses) and removed; models added and removed, fields added, changed and removed per model; the
@@ -31,20 +49,23 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
+import ipaddress
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import openapi_pages  # tools/ is on sys.path: this script's own folder
 from emit_layer import LIMITS_FILE
 from generate import server_facts
-from openapi_pages import PAGES_DIR, PROVENANCE_FILE, Page, PagesError
+from openapi_pages import PAGES_DIR, PROVENANCE_FILE, YAML_SUFFIXES, Page, PagesError
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = openapi_pages.OPENAPI
@@ -54,6 +75,10 @@ GENERATE = ROOT / "tools" / "generate.py"
 _FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _OPENAPI_VERSION = re.compile(r"3\.\d+(\.\d+)?")
 _DOCS_ADDRESS = re.compile(r"https://doc\.batch\.com/[\w./-]+\.md")
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+TIMEOUT = 30.0  # seconds, for the whole download
+MAX_BYTES = 32 * 1024 * 1024  # Batch's complete document is well under a megabyte
+MAX_REDIRECTS = 5
 NEXT_STEPS = (
     "next: read `git diff openapi/ generated/`, add a CHANGELOG.md entry (under Unreleased: the operations, and the "
     "API version the client targets), and run `make test`"
@@ -62,6 +87,189 @@ NEXT_STEPS = (
 
 class UpdateError(Exception):
     """Something the user must fix; printed without a traceback. Nothing was changed."""
+
+
+# -- the source: a file or an address -----------------------------------------------------------------------
+
+
+@dataclass
+class Taken:
+    """A source as read: its bytes decoded (nothing else changed), where it came from."""
+
+    text: str
+    file_name: str  # the last part of its path or address, which a whole document is named after
+    label: str  # how the report names it
+    address: str | None = None  # the address it was downloaded from
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_address(address: str, *, loopback: bool = True) -> str:
+    """The address, if update-spec may download it: https, or plain http to a loopback host (when `loopback`:
+    not after a redirect from elsewhere). Decided before any connection; UpdateError says why not."""
+    try:
+        parts = urlsplit(address)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise UpdateError(f"{address} is not an address: {exc}") from None
+    if parts.username is not None or parts.password is not None:
+        raise UpdateError(f"{address}: an address with a user name or password is refused (it would be recorded)")
+    if parts.scheme.lower() == "https" and host:
+        return address
+    if parts.scheme.lower() == "http" and host and _loopback(host):
+        if loopback:
+            return address
+        raise UpdateError(f"refused to follow a redirect to {address}: plain http is only for a loopback source")
+    if parts.scheme.lower() == "http":
+        raise UpdateError(
+            f"refused {address}: plain http is accepted only to a loopback host (127.0.0.1, ::1, localhost), "
+            "for tests; give the https address"
+        )
+    raise UpdateError(f"refused {address}: update-spec downloads https addresses only (or plain http on loopback)")
+
+
+def download(address: str, *, timeout: float = TIMEOUT, limit: int | None = None) -> tuple[bytes, str]:
+    """The body of a 200 for `address` (at most `limit` bytes, MAX_BYTES by default), and the address it finally
+    came from (redirects followed, each checked as `address` is). UpdateError: why it could not be downloaded."""
+    import httpx  # the generation toolchain's (requirements/tools.txt); only an address needs it
+
+    limit = MAX_BYTES if limit is None else limit
+    check_address(address)
+    on_loopback = _loopback(urlsplit(address).hostname or "")
+    deadline = time.monotonic() + timeout  # httpx's timeout is per read; this one bounds the whole download
+    headers = {"Accept": "text/markdown, application/yaml, application/json, text/plain;q=0.9, */*;q=0.5"}
+    try:
+        # trust_env: a proxy from the environment is for the outside world, never for a loopback server
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=not on_loopback) as client:
+            request = client.build_request("GET", address, headers=headers)
+            for _ in range(MAX_REDIRECTS + 1):
+                with client.stream(request.method, request.url, headers=request.headers) as response:
+                    if response.has_redirect_location and response.next_request is not None:
+                        request = response.next_request
+                        check_address(str(request.url), loopback=on_loopback)
+                        continue
+                    if response.status_code != 200:
+                        raise UpdateError(
+                            f"{response.url} answered {response.status_code} {response.reason_phrase}, not 200"
+                        )
+                    return _body(response, limit, deadline), str(response.url)
+            raise UpdateError(f"{address}: more than {MAX_REDIRECTS} redirects")
+    except httpx.TimeoutException:
+        raise UpdateError(f"{address}: no answer within {timeout:g} s (TIMEOUT=<seconds> gives more)") from None
+    except httpx.HTTPError as exc:
+        raise UpdateError(f"cannot download {address}: {type(exc).__name__}: {exc}") from None
+
+
+def _body(response: Any, limit: int, deadline: float) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise UpdateError(f"{response.url} is too big: {int(declared):,} bytes (at most {limit:,})")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise UpdateError(f"{response.url} is too big: more than {limit:,} bytes")
+        if time.monotonic() > deadline:
+            raise UpdateError(f"{response.url}: the download took longer than its timeout")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:14].lower()
+    if content_type in ("text/html", "application/xhtml+xml") or start.startswith((b"<!doctype html", b"<html")):
+        raise UpdateError(
+            f"{response.url} answered an HTML page ({content_type or 'no Content-Type'}), not a docs page's markdown "
+            "nor an OpenAPI document: give the page's .md address (https://doc.batch.com/developer/api/cep/<...>.md)"
+        )
+    if not body.strip():
+        raise UpdateError(f"{response.url} answered an empty body")
+    return body
+
+
+def _decode(data: bytes, label: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UpdateError(f"{label} is not UTF-8 text: {exc}") from None
+
+
+def take(source: str, *, timeout: float = TIMEOUT) -> Taken:
+    """Read a file, or download an address."""
+    if _ADDRESS.match(source):
+        data, final = download(source, timeout=timeout)
+        label = source if final == source else f"{source} (redirected to {final})"
+        name = unquote(urlsplit(source).path.rstrip("/").rpartition("/")[2])
+        return Taken(_decode(data, source), name, f"{label}, {len(data):,} bytes", source)
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UpdateError(f"cannot read {source}: {exc}") from None
+    return Taken(_decode(data, source), path.name, source)
+
+
+@dataclass
+class Intake:
+    """What a source holds, and what will be stored of it."""
+
+    document: dict[str, Any]
+    stored: str  # the file's text: a page's block plus a newline, or a whole document's exact text
+    whole: bool
+    suffix: str = ".json"  # of a whole document's file
+    markdown: bool = False  # a docs page, which may name its own address
+
+
+def _universal_newlines(text: str) -> str:
+    """The text as a page was always read (Path.read_text), so that a page's block does not depend on them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _yaml(text: str, label: str) -> Any:
+    import json_yaml  # tools/; PyYAML, the generation toolchain's
+
+    try:
+        return json_yaml.loads(text.removeprefix("\ufeff"))
+    except json_yaml.NotJsonError as exc:
+        raise UpdateError(f"{label} is not a YAML document JSON can hold: {exc}") from None
+
+
+def read_source(taken: Taken) -> Intake:
+    """A page or a whole document (see this module's docstring), by the source's file name and text."""
+    name, text = taken.file_name.lower(), taken.text
+    if name.endswith(YAML_SUFFIXES):
+        return Intake(_yaml(text, taken.label), text, whole=True, suffix=Path(name).suffix)
+    page_text = _universal_newlines(text)
+    if name.endswith(".json") or page_text.removeprefix("\ufeff").lstrip().startswith("{"):
+        block = extract_document(page_text, taken.file_name)
+        document = json.loads(block)
+        if isinstance(document, dict) and len(openapi_pages.operations(document)) > 1:
+            return Intake(document, text, whole=True, suffix=".json")
+        return Intake(document, block + "\n", whole=False)
+    try:
+        block = extract_document(page_text, taken.file_name)
+    except UpdateError:
+        if name.endswith(".md"):
+            raise
+        try:  # YAML under a name that does not say so (an address without a suffix)
+            document = _yaml(text, taken.label)
+        except UpdateError:
+            document = None
+        if not isinstance(document, dict) or "openapi" not in document:
+            raise
+        return Intake(document, text, whole=True, suffix=".yaml")
+    return Intake(json.loads(block), block + "\n", whole=False, markdown=True)
+
+
+def document_name(file_name: str) -> str:
+    """The name a whole document is stored under: its file's, e.g. batch-api.yaml -> batch-api."""
+    stem = Path(file_name).stem if Path(file_name).suffix.lower() in openapi_pages.SUFFIXES else file_name
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
 
 
 # -- the document -------------------------------------------------------------------------------------------
@@ -112,7 +320,7 @@ def extract_document(text: str, source_name: str) -> str:
     if not found:
         raise UpdateError(
             f"{source_name}: none of its {len(blocks)} fenced code blocks holds an OpenAPI document (a JSON object "
-            'with an "openapi" key). Give the docs page of the endpoint (its .md address) or a JSON file.'
+            'with an "openapi" key). Give the docs page of the endpoint (its .md address), or a JSON or YAML document.'
         )
     if len(found) > 1:
         raise UpdateError(f"{source_name} holds {len(found)} different OpenAPI documents; give the one to use as JSON")
@@ -316,8 +524,8 @@ def _stage(store: openapi_pages.Store, pages: dict[str, Page], scratch: Path) ->
     shutil.copy2(store.patch_path, folder / store.patch_path.name)
     if (OPENAPI / LIMITS_FILE).exists():  # the documented limits generate with the pages (emit_layer reads them)
         shutil.copy2(OPENAPI / LIMITS_FILE, folder / LIMITS_FILE)
-    for name, page in pages.items():
-        (folder / PAGES_DIR / f"{name}.json").write_text(page.text, encoding="utf-8")
+    for page in pages.values():
+        (folder / PAGES_DIR / page.file).write_bytes(page.text.encode("utf-8"))  # verbatim: no newline translation
     (folder / PROVENANCE_FILE).write_text(openapi_pages.provenance_text(pages), encoding="utf-8")
     try:
         source = openapi_pages.source_document(openapi_pages.load(folder))
@@ -333,9 +541,9 @@ def _stage(store: openapi_pages.Store, pages: dict[str, Page], scratch: Path) ->
 
 def _install(staged: Staged) -> None:
     """Make openapi/ and generated/ what was staged; page files no longer staged are deleted."""
-    wanted = {path.name: path for path in (staged.folder / PAGES_DIR).glob("*.json")}
+    wanted = openapi_pages.stored_files(staged.folder)
     (OPENAPI / PAGES_DIR).mkdir(exist_ok=True)
-    for path in (OPENAPI / PAGES_DIR).glob("*.json"):
+    for path in openapi_pages.stored_files(OPENAPI).values():
         if path.name not in wanted:
             path.unlink()
     for name, path in wanted.items():
@@ -369,54 +577,121 @@ def _owners(store: openapi_pages.Store, paths: list[str]) -> dict[str, list[str]
     return owners
 
 
-def update(source: Path, *, url: str | None = None) -> list[str]:
-    """Add or replace the page `source` holds; return the report's lines. UpdateError: nothing was changed."""
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UpdateError(f"cannot read {source}: {exc}") from None
-    block = extract_document(text, source.name)
-    markdown = block != text.removeprefix("\ufeff").strip()  # only a docs page names its own address
-    document = json.loads(block)
-    report = [f"source: {source} ({validate(document)})"]
-    try:
-        store = openapi_pages.load(OPENAPI)
-    except PagesError as exc:
-        raise UpdateError(f"{_relative(OPENAPI)} is not usable as it is: {exc}") from None
-    paths = list(document["paths"])
-    owners = _owners(store, paths)
+def _refuse_overlap(owners: dict[str, list[str]], store: openapi_pages.Store) -> None:
+    """A page replaces at most one stored page, and never (part of) a whole document."""
+    for name in sorted(owners):
+        if store.pages[name].whole:
+            whole = store.pages[name]
+            where = f", from {whole.provenance['url']}" if whole.provenance.get("url") else ""
+            others = [op for op in whole.operations if op.partition(" ")[2] not in owners[name]]
+            raise UpdateError(
+                f"the page's paths ({', '.join(owners[name])}) are in {name}, a whole document of "
+                f"{len(whole.operations)} operations{where}, stored as {_relative(OPENAPI / PAGES_DIR / whole.file)}. "
+                "A page cannot replace part of a document, which is kept verbatim, and replacing all of it would "
+                f"drop its {len(others)} other operations. Take the newer whole document instead "
+                f"(make update-spec SOURCE=<its address>), or remove it (make remove-spec PAGE={name}) and add "
+                "the pages you need one by one."
+            )
     if len(owners) > 1:
         held = "; ".join(f"{name} has {', '.join(shared)}" for name, shared in sorted(owners.items()))
         raise UpdateError(
             f"the page's paths are on {len(owners)} stored pages ({held}). A page replaces at most one page: remove "
             "the others first (make remove-spec PAGE=<name>) if this page really supersedes them."
         )
+
+
+def _plan_page(store: openapi_pages.Store, intake: Intake, url: str | None) -> tuple[str, str, str | None]:
+    """(name, what it does, its address) for a page, or UpdateError; ("", why, None): nothing to do."""
+    owners = _owners(store, list(intake.document["paths"]))
+    _refuse_overlap(owners, store)
     if owners:
         (name,) = owners
         old = store.pages[name]
-        if old.text == block + "\n":
-            return [*report, f"no changes: {_relative(OPENAPI / PAGES_DIR / name)}.json already holds this page"]
-        action = f"replaces page {name} (its paths: {', '.join(old.paths)})"
-        url = page_url(text if markdown else "", url) or old.provenance.get("url")
+        if old.text == intake.stored:
+            return "", f"no changes: {_relative(OPENAPI / PAGES_DIR / old.file)} already holds this page", None
+        return name, f"replaces page {name} (its paths: {', '.join(old.paths)})", url or old.provenance.get("url")
+    name = openapi_pages.page_name(intake.document)
+    if name in store.pages:
+        raise UpdateError(f"the page would be stored as {name}, a stored page with other paths; rename that one")
+    return name, f"adds page {name}", url
+
+
+def _plan_whole(store: openapi_pages.Store, intake: Intake, taken: Taken) -> tuple[str, list[str]]:
+    """(name, what it does) for a whole document, or UpdateError; ("", why): nothing to do."""
+    name = document_name(taken.file_name)
+    if not name:
+        raise UpdateError(
+            f"{taken.label}: a whole document is stored under its file's name, and {taken.file_name!r} gives none; "
+            "save it under a name (e.g. batch-api.yaml) and give that file"
+        )
+    operations = openapi_pages.operations(intake.document)
+    owners = _owners(store, list(intake.document["paths"]))
+    if name in store.pages and name not in owners:
+        raise UpdateError(
+            f"the document would be stored as {name}, the name of a stored page with none of its paths "
+            f"({', '.join(store.pages[name].paths)}); rename the file"
+        )
+    stored = store.pages.get(name)
+    if stored is not None and stored.whole and stored.file == f"{name}{intake.suffix}" and stored.text == intake.stored:
+        return "", [f"no changes: {_relative(OPENAPI / PAGES_DIR / stored.file)} already holds this document"]
+    what = f"whole document {name} ({len(operations)} operations on {len(intake.document['paths'])} paths)"
+    if not owners:
+        return name, [f"adds {what}"]
+    replaced = [f"{owner} ({', '.join(store.pages[owner].paths)})" for owner in sorted(owners)]
+    lines = [f"{what} replaces {len(owners)} stored page{'s' * (len(owners) > 1)}: {'; '.join(replaced)}"]
+    kept = set(operations)
+    gone = [op for owner in sorted(owners) for op in store.pages[owner].operations if op not in kept]
+    lines.append(
+        f"operations only the replaced pages had, which go away: {', '.join(gone)}"
+        if gone
+        else "no operation goes away: the document holds every operation of the replaced pages"
+    )
+    return name, lines
+
+
+def update(source: str, *, url: str | None = None, timeout: float = TIMEOUT) -> list[str]:
+    """Add or replace the page or whole document `source` (a file or an address) holds; return the report's
+    lines. UpdateError: nothing was changed."""
+    taken = take(source, timeout=timeout)
+    intake = read_source(taken)
+    report = [f"source: {taken.label} ({validate(intake.document)})"]
+    try:
+        store = openapi_pages.load(OPENAPI)
+    except PagesError as exc:
+        raise UpdateError(f"{_relative(OPENAPI)} is not usable as it is: {exc}") from None
+    paths = list(intake.document["paths"])
+    if intake.whole:
+        name, actions = _plan_whole(store, intake, taken)
+        address = url or taken.address
     else:
-        name = openapi_pages.page_name(document)
-        if name in store.pages:
-            raise UpdateError(f"the page would be stored as {name}, a stored page with other paths; rename that one")
-        action = f"adds page {name}"
-        url = page_url(text if markdown else "", url)
+        named = page_url(taken.text if intake.markdown else "", None)
+        name, action, address = _plan_page(store, intake, url or taken.address or named)
+        actions = [action]
+    if not name:
+        return [*report, *actions]
     today = datetime.datetime.now(datetime.UTC).date()
-    provenance = {"url": url, "extracted": today.isoformat(), "sha256": openapi_pages.block_sha256(block)}
-    pages = {**store.pages, name: Page(name, block + "\n", document, provenance)}
-    report.append(f"page: {action}; paths: {', '.join(paths)}")
+    provenance: dict[str, Any] = {"url": address}
+    if intake.whole:
+        provenance["file"] = f"{name}{intake.suffix}"
+    page = Page(name, intake.stored, intake.document, provenance)
+    provenance |= {"extracted": today.isoformat(), "sha256": page.sha256}
+    owners = _owners(store, paths) if intake.whole else {}
+    pages = {other: kept for other, kept in store.pages.items() if other not in owners} | {name: page}
+    report.extend(f"page: {line}" for line in actions if intake.whole)  # its operations are in the summary
+    report.extend(f"page: {line}; paths: {', '.join(paths)}" for line in actions if not intake.whole)
     with tempfile.TemporaryDirectory(prefix="batch-update-spec-") as scratch:
         staged = _stage(store, pages, Path(scratch))
         lines = _report(store, staged)
         _install(staged)
+    size = len(page.text.encode("utf-8"))
     report.append(
-        f"wrote {_relative(OPENAPI / PAGES_DIR / name)}.json ({len(block) + 1} bytes) and its provenance in "
-        f"{_relative(OPENAPI / PROVENANCE_FILE)}: {url or 'no address (pass URL=<the page address>)'}, "
-        f"extracted {today.isoformat()}, SHA-256 {provenance['sha256']}"
+        f"wrote {_relative(OPENAPI / PAGES_DIR / page.file)} ({size:,} bytes"
+        f"{', verbatim' if page.whole else ''}) and its provenance in {_relative(OPENAPI / PROVENANCE_FILE)}: "
+        f"{address or 'no address (pass URL=<its address>)'}, extracted {today.isoformat()}, "
+        f"SHA-256 {provenance['sha256']}"
     )
+    if removed := sorted(set(store.pages) - set(pages)):
+        report.append(f"deleted {', '.join(_relative(OPENAPI / PAGES_DIR / store.pages[n].file) for n in removed)}")
     return [*report, *lines]
 
 
@@ -431,26 +706,35 @@ def remove(name: str) -> list[str]:
     if len(store.pages) == 1:
         raise UpdateError(f"{name} is the only page; a client needs one (add another page first)")
     pages = {other: page for other, page in store.pages.items() if other != name}
-    report = [f"page: removes page {name}; paths: {', '.join(store.pages[name].paths)}"]
+    gone = store.pages[name]
+    kind = "whole document" if gone.whole else "page"
+    report = [f"page: removes {kind} {name}; paths: {', '.join(gone.paths)}"]
     with tempfile.TemporaryDirectory(prefix="batch-remove-spec-") as scratch:
         staged = _stage(store, pages, Path(scratch))
         lines = _report(store, staged)
         _install(staged)
-    report.append(f"deleted {_relative(OPENAPI / PAGES_DIR / name)}.json and its provenance")
+    report.append(f"deleted {_relative(OPENAPI / PAGES_DIR / gone.file)} and its provenance")
     return [*report, *lines]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path, nargs="?", help="Batch docs page (.md) or OpenAPI document (.json)")
-    parser.add_argument("--url", help="the page's address, for its provenance")
+    parser.add_argument(
+        "source",
+        nargs="?",
+        help="a file or an https address: a docs page (.md), or an OpenAPI document (JSON or YAML)",
+    )
+    parser.add_argument("--url", help="the address to record in the provenance (default: SOURCE's, if one)")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, help=f"seconds for a download (default {TIMEOUT:g})")
     parser.add_argument("--remove", metavar="PAGE", help="remove this page (its name in openapi/pages.json)")
     args = parser.parse_args(argv)
+    if args.timeout <= 0:
+        parser.error("--timeout must be positive")
     if (args.source is None) == (args.remove is None):
         parser.error("give a SOURCE to add or replace, or --remove PAGE")
     command = "remove-spec" if args.remove else "update-spec"
     try:
-        lines = remove(args.remove) if args.remove else update(args.source, url=args.url)
+        lines = remove(args.remove) if args.remove else update(args.source, url=args.url, timeout=args.timeout)
     except UpdateError as exc:
         print(f"{command}: refused, nothing changed: {exc}", file=sys.stderr)
         return 1

@@ -240,7 +240,7 @@ def test_a_page_edited_by_hand_is_refused(openapi_copy: Path) -> None:
 
 def test_pages_and_their_provenance_must_match(openapi_copy: Path) -> None:
     shutil.copy2(openapi_copy / "pages" / "segments-list.json", openapi_copy / "pages" / "copy.json")
-    with pytest.raises(PagesError, match="copy not in pages.json"):
+    with pytest.raises(PagesError, match="copy.json not in pages.json"):
         openapi_pages.load(openapi_copy)
     (openapi_copy / "pages" / "copy.json").unlink()
     (openapi_copy / "pages" / "segments-list.json").unlink()
@@ -251,3 +251,87 @@ def test_pages_and_their_provenance_must_match(openapi_copy: Path) -> None:
 def test_page_names_come_from_the_first_path() -> None:
     assert openapi_pages.page_name(segments()) == "segments-list"
     assert openapi_pages.page_name({"paths": {"/catalogs/items/edit": {}, "/a/{id}": {}}}) == "a-id"
+
+
+# -- whole documents ----------------------------------------------------------------------------------------
+# Built here from the fixture pages (our reconstructions, test data), stored as openapi/update-spec would.
+
+
+def store_whole(folder: Path, file: str, data: bytes, *, drop_segments: bool = False) -> None:
+    """Put a whole document in folder/pages with its provenance, as update-spec stores one."""
+    (folder / "pages" / file).write_bytes(data)
+    records = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    if drop_segments:
+        (folder / "pages" / "segments-list.json").unlink()
+        del records["segments-list"]
+    name = Path(file).stem
+    records[name] = {"url": None, "file": file, "extracted": "2026-12-01", "sha256": hashlib.sha256(data).hexdigest()}
+    (folder / "pages.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+
+
+def with_yaml_traps(document: Document) -> Document:
+    """The document with values YAML 1.1 would misread, were they left unquoted."""
+    document = copy.deepcopy(document)
+    document["info"]["x-released"] = "2026-11-26"
+    schema = document["components"]["schemas"]["oneAudience"]["properties"]["indexing_state"]
+    schema["x-switch"] = ["on", "off", "yes", "NO"]
+    return document
+
+
+def unquoted(text: str) -> str:
+    for value in ("2026-11-26", "on", "off", "yes", "NO"):
+        text = text.replace(f"'{value}'", value)
+    return text
+
+
+def test_a_yaml_document_gives_what_the_same_document_in_json_gives(tmp_path: Path) -> None:
+    import yaml
+
+    document = with_yaml_traps(merge(all_pages()).document)
+    text = unquoted(yaml.safe_dump(document, sort_keys=False))
+    assert "x-released: 2026-11-26\n" in text
+    assert "- on\n" in text
+    sources = {}
+    as_json = "\ufeff" + json.dumps(document)  # a byte order mark, which a JSON parser refuses, is not the document's
+    for file, data in [("batch-api.yaml", text.encode()), ("batch-api.json", as_json.encode())]:
+        folder = tmp_path / file
+        shutil.copytree(REPO / "openapi", folder)
+        store_whole(folder, file, data, drop_segments=True)
+        store = openapi_pages.load(folder)
+        assert list(store.pages) == ["batch-api"]
+        assert store.pages["batch-api"].whole
+        sources[file] = openapi_pages.source_document(store)
+    from_yaml, from_json = sources["batch-api.yaml"], sources["batch-api.json"]
+    assert json.dumps(from_yaml.document) == json.dumps(from_json.document)  # key order and JSON types included
+    assert from_yaml.document["info"]["x-released"] == "2026-11-26"
+
+
+def test_a_whole_document_is_checked_byte_for_byte(openapi_copy: Path) -> None:
+    document = merge({"audiences-view": fixture("audiences-view")}).document
+    data = b"# our reconstruction\r\n" + json.dumps(document, indent=1).replace("\n", "\r\n").encode()
+    store_whole(openapi_copy, "audiences.yaml", data)
+    page = openapi_pages.load(openapi_copy).pages["audiences"]
+    assert (page.whole, page.file, page.operations) == (True, "audiences.yaml", ["GET /audiences/view"])
+    assert page.text.encode() == data  # line endings included
+    (openapi_copy / "pages" / "audiences.yaml").write_bytes(data.replace(b"\r\n", b"\n"))  # the same YAML
+    with pytest.raises(PagesError, match="audiences.yaml is not the page its provenance describes"):
+        openapi_pages.load(openapi_copy)
+
+
+def test_a_whole_document_file_must_carry_its_name(openapi_copy: Path) -> None:
+    store_whole(openapi_copy, "batch-api.yaml", b"openapi: 3.1.0\n")
+    shutil.copy2(openapi_copy / "pages" / "batch-api.yaml", openapi_copy / "pages" / "batch-api.json")
+    with pytest.raises(PagesError, match=r"batch-api.json not in pages.json"):
+        openapi_pages.load(openapi_copy)
+    (openapi_copy / "pages" / "batch-api.json").unlink()
+    records = json.loads((openapi_copy / "pages.json").read_text(encoding="utf-8"))
+    records["batch-api"]["file"] = "../elsewhere.yaml"
+    (openapi_copy / "pages.json").write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(PagesError, match=r"batch-api's file is '../elsewhere.yaml'; it must be batch-api.json, .yaml"):
+        openapi_pages.load(openapi_copy)
+
+
+def test_a_stored_yaml_document_json_cannot_hold_is_refused_with_the_line(openapi_copy: Path) -> None:
+    store_whole(openapi_copy, "batch-api.yaml", b"openapi: 3.1.0\ninfo: {released: !!timestamp 2026-11-26}\n")
+    with pytest.raises(PagesError, match=r"batch-api.yaml is not a JSON-compatible YAML document: line 2, column"):
+        openapi_pages.load(openapi_copy)

@@ -6,6 +6,10 @@ response example, an HTTP snippet) and prose. tests/fixtures/pages/ holds recons
 written for tests (not Batch's documents). `page_with` swaps another document into the real page, so that the
 tool is fed realistic pages whatever the stored one is.
 
+Sources by address are served from a real HTTP server on 127.0.0.1 (loopback.py): nothing is downloaded from
+the internet. Whole documents (YAML, or JSON of many operations) are built at test time by merging fixture
+pages, and labelled as our reconstructions.
+
 Each test starts from the shipped openapi/ and a generated/ freshly generated from it (not the committed one, so
 that these tests judge update-spec, not drift: the `generated` tox environment judges that).
 """
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from loopback import Answer, serve
 from mutations import new_item_field, version_bump
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,7 +91,7 @@ def run(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def add(root: Path, source: Path, *args: str) -> str:
+def add(root: Path, source: str | Path, *args: str) -> str:
     result = run(root, source, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -208,7 +214,9 @@ def test_a_replacing_page_may_bring_a_new_path_and_its_address(repo: Path, tmp_p
     view["get"]["operationId"] = "segments_view"
     document["paths"]["/segments/view"] = view
     address = "https://doc.batch.com/developer/api/cep/segments.md"
-    stdout = add(repo, write(tmp_path / "segments.json", document), "--url", address)
+    source = tmp_path / "segments.md"  # a docs page is a page, whatever it holds (a JSON file of two: a document)
+    source.write_text(page_with(compact(document)), encoding="utf-8")
+    stdout = add(repo, source, "--url", address)
     assert "page: replaces page segments-list" in stdout
     assert "operations added: segments/segments_view" in changes(stdout)
     assert json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))["segments-list"]["url"] == address
@@ -220,8 +228,10 @@ def test_a_page_overlapping_two_stored_pages_is_refused(repo: Path, tmp_path: Pa
     document = json.loads(stored_text())  # /segments/list and /audiences/list, each on its own stored page
     document["paths"] |= fixture("audiences-list")["paths"]
     document["components"]["schemas"] |= fixture("audiences-list")["components"]["schemas"]
+    source = tmp_path / "audiences.md"
+    source.write_text(page_with(compact(document)), encoding="utf-8")
     before = snapshot(repo)
-    result = run(repo, write(tmp_path / "audiences.json", document))
+    result = run(repo, source)
     assert result.returncode == 1
     assert result.stderr.startswith("update-spec: refused, nothing changed: the page's paths are on 2 stored pages")
     assert "audiences-list has /audiences/list; segments-list has /segments/list" in result.stderr
@@ -303,7 +313,7 @@ def test_a_higher_servers_default_on_a_new_page_becomes_the_clients(repo: Path, 
     assert "page: adds page catalogs-list" in stdout
     provenance = json.loads((repo / "openapi" / "pages.json").read_text(encoding="utf-8"))["catalogs-list"]
     assert provenance["url"] is None  # a JSON file names no address
-    assert "no address (pass URL=<the page address>)" in stdout
+    assert "no address (pass URL=<its address>)" in stdout
 
 
 def test_remove_spec_takes_a_page_out_and_back_to_where_it_was(repo: Path) -> None:
@@ -380,3 +390,207 @@ def test_pages_without_one_openapi_document_are_refused(repo: Path, tmp_path: Pa
 def test_fenced_blocks_follow_markdown_rules() -> None:
     text = "````json\n{\n```\n}\n````\n  ~~~ json\n  [1]\n  ~~~\n```\nunclosed"
     assert update_spec.fenced_blocks(text) == [("json", "{\n```\n}"), ("json", "[1]"), ("", "unclosed")]
+
+
+# -- sources by address, and whole documents ----------------------------------------------------------------
+# The address tests serve the fixture pages from a real HTTP server on 127.0.0.1 (loopback.py). The whole
+# documents are built here: fixture pages merged (tools/openapi_pages.merge) and dumped as YAML or JSON. They are
+# our reconstructions, labelled as such in their first line; Batch's own document is not reachable from here.
+
+ADDRESS = "/developer/api/cep/profiles/update.md"
+DOC_ADDRESS = "https://doc.batch.com/developer/api/cep/profiles/update.md"
+RECONSTRUCTION = "# Our reconstruction for tests (tests/fixtures/pages merged), not Batch's document.\n"
+
+
+def whole(names: list[str], *, with_segments: bool = True) -> dict[str, Any]:
+    """The fixture pages `names` (and the stored segments page) merged into one document."""
+    pages = {name: fixture(name) for name in names}
+    if with_segments:
+        pages["segments-list"] = json.loads(stored_text())
+    return update_spec.openapi_pages.merge(pages).document
+
+
+def as_yaml(document: dict[str, Any]) -> str:
+    return RECONSTRUCTION + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def provenance(root: Path) -> dict[str, Any]:
+    return json.loads((root / "openapi" / "pages.json").read_text(encoding="utf-8"))
+
+
+def stored_files(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "openapi" / "pages").iterdir())
+
+
+def refused(root: Path, *args: str | Path) -> str:
+    before = snapshot(root)
+    result = run(root, *args)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith("update-spec: refused, nothing changed: ")
+    assert snapshot(root) == before
+    return result.stderr
+
+
+@pytest.mark.parametrize("given", [None, DOC_ADDRESS], ids=["source-address", "url-given"])
+def test_a_page_is_taken_from_its_address(repo: Path, given: str | None) -> None:
+    page = (FIXTURE_PAGES / "profiles-update.md").read_bytes()
+    with serve({ADDRESS: Answer(body=page, headers={"Content-Type": "text/markdown"})}) as server:
+        address = server.url(ADDRESS)
+        stdout = add(repo, address, *(["--url", given] if given else []))
+        assert server.requests == [f"GET {ADDRESS}"]
+    assert stdout.startswith(f"source: {address}, {len(page):,} bytes (OpenAPI 3.1.0, valid)\n")
+    assert "page: adds page profiles-update; paths: /profiles/update" in stdout
+    assert "operations added: profiles/profiles_update" in changes(stdout)
+    stored = (repo / "openapi" / "pages" / "profiles-update.json").read_text(encoding="utf-8")
+    assert stored == json.dumps(fixture("profiles-update"), separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert provenance(repo)["profiles-update"]["url"] == (given or address)
+    check_generated(repo)
+
+
+def test_a_download_that_fails_changes_nothing(repo: Path) -> None:
+    with serve({}) as server:
+        stderr = refused(repo, server.url(ADDRESS))
+    assert f"{server.url(ADDRESS)} answered 404 Not Found, not 200" in stderr
+    stderr = refused(repo, "http://doc.batch.com" + ADDRESS)
+    assert "plain http is accepted only to a loopback host" in stderr
+
+
+def test_a_yaml_document_is_stored_verbatim_and_replaces_the_pages_it_covers(repo: Path, tmp_path: Path) -> None:
+    add(repo, FIXTURE_PAGES / "audiences-list.md")
+    add(repo, FIXTURE_PAGES / "profiles-update.md")
+    names = [name for name in FIXTURES if name != "profiles-update"]
+    source = tmp_path / "batch-api.yaml"
+    source.write_bytes(as_yaml(whole(names)).replace("\n", "\r\n").encode())  # its bytes are kept, CRs included
+    stdout = add(repo, source)
+    assert stdout.splitlines()[1:4] == [
+        "page: whole document batch-api (10 operations on 10 paths) replaces 2 stored pages: "
+        "audiences-list (/audiences/list); segments-list (/segments/list)",
+        "page: no operation goes away: the document holds every operation of the replaced pages",
+        f"wrote openapi/pages/batch-api.yaml ({source.stat().st_size:,} bytes, verbatim) and its provenance in "
+        "openapi/pages.json: no address (pass URL=<its address>), extracted "
+        f"{provenance(repo)['batch-api']['extracted']}, SHA-256 {hashlib.sha256(source.read_bytes()).hexdigest()}",
+    ]
+    assert "deleted openapi/pages/audiences-list.json, openapi/pages/segments-list.json" in stdout
+    assert "regenerated generated/batch_rest_generated from 2 pages: batch-api, profiles-update" in stdout
+    added = sorted(op for name, op in FIXTURES.items() if name not in ("profiles-update", "audiences-list"))
+    assert f"operations added: {', '.join(added)}" in changes(stdout)
+    assert not any(line.startswith("operations removed") for line in changes(stdout))
+    assert (repo / "openapi" / "pages" / "batch-api.yaml").read_bytes() == source.read_bytes()
+    assert stored_files(repo) == ["batch-api.yaml", "profiles-update.json"]
+    assert provenance(repo)["batch-api"] == {
+        "url": None,
+        "file": "batch-api.yaml",
+        "extracted": provenance(repo)["batch-api"]["extracted"],
+        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+    }
+    assert operations(repo) == sorted([*FIXTURES.values(), "segments/segments_list"])
+    check_generated(repo)
+
+
+def test_a_yaml_document_is_taken_from_its_address(repo: Path) -> None:
+    text = as_yaml(whole(["audiences-list", "catalogs-list"])).encode()
+    routes = {"/spec/batch-api.yaml": Answer(body=text, headers={"Content-Type": "application/yaml"})}
+    with serve(routes) as server:
+        stdout = add(repo, server.url("/spec/batch-api.yaml"))
+    assert "page: whole document batch-api (3 operations on 3 paths) replaces 1 stored page: segments-list" in stdout
+    assert (repo / "openapi" / "pages" / "batch-api.yaml").read_bytes() == text
+    assert provenance(repo)["batch-api"]["url"] == server.url("/spec/batch-api.yaml")
+    assert "operations added: audiences/audiences_list, catalogs/catalogs_list" in changes(stdout)
+    check_generated(repo)
+
+
+def test_a_json_document_of_many_operations_is_stored_under_its_own_name(repo: Path, tmp_path: Path) -> None:
+    text = json.dumps(whole(["catalogs-list", "catalogs-create"], with_segments=False), indent=1)
+    source = tmp_path / "Catalogs.JSON"
+    source.write_text(text, encoding="utf-8")  # no final newline: kept as it is
+    stdout = add(repo, source, "--url", "https://example.com/catalogs.json")
+    assert "page: adds whole document catalogs (2 operations on 2 paths)" in stdout
+    assert (repo / "openapi" / "pages" / "catalogs.json").read_text(encoding="utf-8") == text
+    assert provenance(repo)["catalogs"]["url"] == "https://example.com/catalogs.json"
+    assert provenance(repo)["catalogs"]["file"] == "catalogs.json"
+    assert stored_files(repo) == ["catalogs.json", "segments-list.json"]
+    check_generated(repo)
+
+
+def test_a_newer_document_replaces_the_stored_one_and_pages_may_not_replace_part_of_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "batch-api.yaml"
+    source.write_text(as_yaml(whole(list(FIXTURES))), encoding="utf-8")
+    add(repo, source)
+    # the same document again: nothing to do
+    stdout = add(repo, source)
+    assert stdout.splitlines()[1:] == ["no changes: openapi/pages/batch-api.yaml already holds this document"]
+    # a newer one, which no longer has /exports/view and moves to API 2.12
+    newer = whole([name for name in FIXTURES if name != "exports-view"])
+    newer["servers"][0]["variables"]["version"]["default"] = "2.12"
+    source.write_text(as_yaml(newer), encoding="utf-8")
+    stdout = add(repo, source)
+    assert "page: whole document batch-api (10 operations on 10 paths) replaces 1 stored page: batch-api (" in stdout
+    assert "page: operations only the replaced pages had, which go away: GET /exports/view" in stdout
+    assert "operations removed: exports/exports_view" in changes(stdout)
+    assert "servers default version: 2.11 -> 2.12" in changes(stdout)
+    # a page for one of its paths would drop the other 9 operations: refused, saying what to do
+    stderr = refused(repo, FIXTURE_PAGES / "audiences-list.md")
+    assert (
+        "the page's paths (/audiences/list) are in batch-api, a whole document of 10 operations, stored as "
+        "openapi/pages/batch-api.yaml. A page cannot replace part of a document, which is kept verbatim, and "
+        "replacing all of it would drop its 9 other operations. Take the newer whole document instead (make "
+        "update-spec SOURCE=<its address>), or remove it (make remove-spec PAGE=batch-api) and add the pages"
+    ) in stderr
+    # a page for a path the document does not hold is added beside it
+    stdout = add(repo, FIXTURE_PAGES / "exports-view.md")
+    assert "page: adds page exports-view" in stdout
+    assert stored_files(repo) == ["batch-api.yaml", "exports-view.json"]
+    check_generated(repo)
+
+
+def test_a_document_named_like_a_page_it_does_not_replace_is_refused(repo: Path, tmp_path: Path) -> None:
+    add(repo, FIXTURE_PAGES / "audiences-list.md")
+    source = tmp_path / "audiences-list.yaml"
+    source.write_text(as_yaml(whole(["catalogs-list"], with_segments=False)), encoding="utf-8")
+    stderr = refused(repo, source)
+    assert (
+        "the document would be stored as audiences-list, the name of a stored page with none of its paths "
+        "(/audiences/list); rename the file"
+    ) in stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (RECONSTRUCTION + "openapi: 3.1.0\ninfo: {version: !!timestamp 2024-01-01}\n", "the tag !!timestamp"),
+        (RECONSTRUCTION + "openapi: 3.1.0\ninfo: {version: '1'}\npaths: {}\n", "the document describes no paths"),
+        (RECONSTRUCTION + "openapi: 3.1.0\n  bad: indent\n", "is not a YAML document JSON can hold"),
+    ],
+)
+def test_a_yaml_document_that_cannot_be_used_is_refused(repo: Path, tmp_path: Path, text: str, reason: str) -> None:
+    source = tmp_path / "batch-api.yaml"
+    source.write_text(text, encoding="utf-8")
+    assert reason in refused(repo, source)
+
+
+def test_remove_spec_takes_a_whole_document_out(repo: Path, tmp_path: Path) -> None:
+    before = snapshot(repo)
+    source = tmp_path / "batch-api.yaml"
+    source.write_text(as_yaml(whole(["audiences-view", "exports-download"], with_segments=False)), encoding="utf-8")
+    add(repo, source)
+    result = run(repo, "--remove", "batch-api")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "page: removes whole document batch-api; paths: /audiences/view, /exports/download" in result.stdout
+    assert "deleted openapi/pages/batch-api.yaml and its provenance" in result.stdout
+    assert snapshot(repo) == before
+
+
+def test_a_stored_document_edited_by_hand_fails_check_generated(repo: Path, tmp_path: Path) -> None:
+    source = tmp_path / "batch-api.yaml"
+    source.write_text(as_yaml(whole(["audiences-view"])), encoding="utf-8")
+    add(repo, source)
+    stored = repo / "openapi" / "pages" / "batch-api.yaml"
+    stored.write_bytes(stored.read_bytes() + b"\n")  # one byte more: the same YAML, not the same document
+    command = [sys.executable, str(repo / "tools" / "generate.py"), "--check"]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert "batch-api.yaml is not the page its provenance describes (SHA-256 differs from pages.json)" in (
+        result.stdout + result.stderr
+    )
