@@ -558,13 +558,17 @@ def with_client_patterns(document: Document) -> Document:
 
     For the OpenAPI validator, which checks a pattern by compiling it, as written, with Python's re (jsonschema's
     `regex` format): that refuses ECMA-262 the client reads once translated (\p{L}, \cJ, [^]) and accepts what it
-    refuses (\A, inline flags). refused_patterns decides about patterns; the validator checks everything else.
+    refuses (\A, inline flags). refused_patterns decides about patterns, so a pattern it refuses is left out of
+    the copy; the validator checks everything else.
     """
     copied = copy.deepcopy(document)
     schema = _schema_checker()
     for _, node in _schemas(copied):
         if isinstance(pattern := node.get("pattern"), str):
-            node["pattern"] = schema.compile_pattern(pattern).pattern
+            try:
+                node["pattern"] = schema.compile_pattern(pattern).pattern
+            except schema.UnsupportedSchema:
+                del node["pattern"]
     return copied
 
 

@@ -342,7 +342,9 @@ def validate(document: object) -> str:
     from openapi_spec_validator import validate as validate_spec
 
     try:
-        validate_spec(document)
+        # Patterns as the client compiles them. One it cannot check is reported, with its pointer, when the pages
+        # are staged with the patch applied: the patch may be what replaces it.
+        validate_spec(openapi_pages.with_client_patterns(document))
     except Exception as exc:  # noqa: BLE001 - the validator's exceptions vary between versions; report any
         raise UpdateError(f"not a valid OpenAPI {version} document: {str(exc).splitlines()[0][:300]}") from None
     return f"OpenAPI {version}, valid"
