@@ -20,8 +20,8 @@ Only the standard library and the seam's plain data are imported up front, so th
 `--version` stay fast: httpx, the models and the API document load when a command runs (_cli_output: what a
 command writes).
 
-A copy of the package made by `make vendor` (tools/vendor.py) has no `batch-rest` script: it names itself
-`python -m <package>` in its usage, messages and resume hints.
+A copy of the package made by `make vendor` (tools/vendor.py) comes without the console script: it names itself
+`python -m <package>` in its usage, messages and resume hints (PROG).
 """
 
 from __future__ import annotations
