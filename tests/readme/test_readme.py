@@ -208,7 +208,48 @@ def plugin_options() -> list[str]:
 def test_the_block_runs_as_written(block: Block, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     if block.opt_out is not None:
         pytest.skip(f"{block} opted out (readme-test: skip): {block.opt_out}")
-    package_root = package_for(block, request)
+    done, where = run_block(block, package_for(block, request), tmp_path)
+    output = f"{where}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, output
+    if block.is_pytest:
+        tests = sum(1 for line in block.code.splitlines() if re.match(r"(async )?def test_", line))
+        assert re.search(rf"\b{tests} passed\b", done.stdout), output
+        assert not re.search(r"\b(skipped|xfailed|xpassed|deselected)\b", done.stdout), output
+    else:
+        report = json.loads(done.stdout.rpartition(_REPORT)[2])
+        print(f"{where}: ok, {report['requests']} requests to the environment's fake server")
+
+
+def test_a_block_with_top_level_await_runs_and_a_failing_block_fails_naming_its_readme_line(tmp_path: Path) -> None:
+    awaiting = """\
+# readme
+```python
+import batch_rest
+
+async with batch_rest.AsyncBatchClient() as client:
+    page = await client.segments.list_page(limit=3)
+assert len(page) == 3
+```
+
+```python
+import batch_rest
+
+with batch_rest.BatchClient() as client:
+    assert client.segments.list_page(limit=3).has_more is False, "the fake server has 250"
+```
+"""
+    good, bad = readme_blocks(awaiting)
+    done, _ = run_block(good, ROOT / "generated", tmp_path / "good")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.rpartition(_REPORT)[2]) == {"requests": 1}
+    done, _ = run_block(bad, ROOT / "generated", tmp_path / "bad")
+    assert done.returncode == 1
+    assert 'File "README.md", line 14, in <module>' in done.stderr
+    assert "AssertionError: the fake server has 250" in done.stderr
+
+
+def run_block(block: Block, package_root: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run `block` in a subprocess (see the module docstring); its outcome, and where it ran."""
     extra_path = []
     if block.vendored:
         vendor_copies(block, package_root, tmp_path / "vendored")
@@ -218,7 +259,7 @@ def test_the_block_runs_as_written(block: Block, request: pytest.FixtureRequest,
     for name in ("BATCH_REST_API_KEY", "BATCH_PROJECT_KEY", "BATCH_BASE_URL", "BATCH_API_VERSION", "BATCH_REST_LOG"):
         env.pop(name, None)  # a developer's own settings must not point a block at Batch
     work = tmp_path / "work"  # the block's current folder: whatever it writes stays out of the repository
-    work.mkdir()
+    work.mkdir(parents=True)
     if block.is_pytest:
         script = work / f"test_readme_line_{block.line}.py"
         script.write_text("\n" * (block.line - 1) + block.code, encoding="utf-8")
@@ -231,12 +272,4 @@ def test_the_block_runs_as_written(block: Block, request: pytest.FixtureRequest,
         command, cwd=work, env=env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT, check=False
     )
     where = f"{block} ({block.section}; {'pages ' + ', '.join(block.pages) if block.pages else 'shipped package'})"
-    output = f"{where}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
-    assert done.returncode == 0, output
-    if block.is_pytest:
-        tests = sum(1 for line in block.code.splitlines() if re.match(r"(async )?def test_", line))
-        assert re.search(rf"\b{tests} passed\b", done.stdout), output
-        assert not re.search(r"\b(skipped|xfailed|xpassed|deselected)\b", done.stdout), output
-    else:
-        report = json.loads(done.stdout.rpartition(_REPORT)[2])
-        print(f"{where}: ok, {report['requests']} requests to the environment's fake server")
+    return done, where
