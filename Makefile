@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make demo              list every segment from the embedded fake Batch server, through the CLI"
-	@echo "make test              every check CI runs: tox (py311 py312 py313 lint type generated contract evolution operations packaging)"
+	@echo "make test              every check CI runs: tox (py311 py312 py313 lint type generated contract evolution operations packaging readme)"
 	@echo "make generate          regenerate generated/ from openapi/ (its pages merged, patched; pinned openapi-python-client + ruff)"
 	@echo "make check-generated   fail, with a diff, if generated/ is not what make generate writes (or a page is not verbatim)"
 	@echo "make update-spec SOURCE=<file or https address> [URL=<its address>] [TIMEOUT=<s>]   take a docs page (.md) or"

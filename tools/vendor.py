@@ -9,7 +9,12 @@ upstream page and of the patch. The host needs httpx and attrs, nothing else: no
 no network. Relative imports let it live anywhere (`import <name>`, or `from myapp._vendor import <name>`), and
 two copies under different names (two versions of the client) work side by side in one interpreter, neither
 touching an installed batch_rest. The console script and the pytest plugin's entry point do not come along;
-`python -m <name>` is the CLI.
+`python -m <name>` is the CLI (it names itself so: batch_rest/cli.py).
+
+A name that would shadow another module is refused, and nothing is written: a standard-library module's
+(`json/` in a folder on sys.path breaks every `import json` there), the client's dependencies' (httpx, attrs,
+and the modules httpx and attrs import: a folder named `idna` beside the host's code breaks httpx), and the
+original packages' (the copy would hide an installed batch_rest, or be hidden by it).
 
 The rewriting finds the import statements with `ast` and edits only them, so line numbers do not move:
 
@@ -23,7 +28,20 @@ The rewriting finds the import statements with `ast` and edits only them, so lin
 It fails, naming file and line, where a copy would still reach outside itself: `import batch_rest` or
 `import batch_rest.x` (they bind the package itself, which no relative import can name), and the package names
 (or the distribution's, which a copy does not have) in strings given to importlib, pkgutil, `__import__` or
-`sys.modules`. Anything else naming them in strings (docstrings, the logger's name) is left as it is.
+`sys.modules`.
+
+So that the copy is its own package to whoever reads it, it also rewrites, again in place and line for line:
+
+    logging.getLogger("batch_rest")     logging.getLogger("<name>")      (its records: logger <name>, not
+                                                                         the installed client's)
+    docstrings: batch_rest, batch_rest_generated, the `batch-rest` command    <name>, <name>._generated,
+                                                                         `python -m <name>`
+
+Other strings and comments are left as they are.
+
+A module that imports what a host need not have (the pytest plugin imports pytest; the copy needs only httpx and
+attrs) gets, after its last line, an inline mypy setting: where that import is missing, the host's mypy --strict
+takes it as Any there rather than failing; where it is installed, the module is checked as any other.
 
 Standard library only.
 """
@@ -53,12 +71,25 @@ PROVENANCE = "VENDORED.json"
 # Where each original package lives in the vendored one, relative to its root.
 TARGETS = {"batch_rest": "", "batch_rest_generated": SUBPACKAGE}
 DISTRIBUTION = "batch-rest-client"
+# Names a copy may not take besides the standard library's (sys.stdlib_module_names): the client's dependencies
+# and the top-level modules they import (pyproject.toml's httpx and attrs; httpx's httpcore, h11, anyio, idna,
+# sniffio, certifi; anyio's typing_extensions and exceptiongroup on the Pythons that need them; attrs also
+# installs `attr`), then the original packages. A folder of one of these names on sys.path would be imported in
+# its place. tests/packaging/test_vendor.py checks the list against what installing httpx and attrs puts in a
+# fresh virtualenv.
+DEPENDENCY_MODULES = frozenset(
+    {"httpx", "httpcore", "h11", "anyio", "idna", "sniffio", "certifi", "typing_extensions", "exceptiongroup",
+     "attrs", "attr"}
+)  # fmt: skip
 # Calls that take module names (or a distribution name) as strings.
 _IMPORTING_CALLS = frozenset(
     {"import_module", "__import__", "find_spec", "files", "iter_modules", "walk_packages", "resource_filename",
      "read_text", "open_text", "read_binary", "open_binary", "version", "distribution", "metadata", "get_data"}
 )  # fmt: skip
 _FROM = re.compile(r"from\s+(?P<module>[\w.]+)")
+# What a docstring calls the originals: the two packages (not BATCH_REST_* variables, not batch_rest_x names),
+# and the command (not the distribution, batch-rest-client).
+_NAMED_IN_DOCS = re.compile(r"\b(?P<package>batch_rest(?:_generated)?)\b|\bbatch-rest\b(?![-\w])")
 
 
 class VendorError(Exception):
@@ -69,6 +100,7 @@ class VendorError(Exception):
 class Where:
     path: str  # relative to the vendored package
     depth: int  # folders between the vendored root and the module's package
+    name: str | None = None  # the vendored package's name: docstrings and logger names are rewritten to it
 
     def relative(self, original: str) -> str:
         """The relative module name, without its leading dots, of `original` (batch_rest_generated.x...)."""
@@ -128,6 +160,68 @@ def _edits(tree: ast.Module, lines: list[str], where: Where) -> list[tuple[int, 
     return edits
 
 
+def _docstrings(tree: ast.Module) -> list[ast.Constant]:
+    """A module's, class's or function's first statement, when it is a string."""
+    return [
+        node.body[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+        and isinstance(node.body[0].value.value, str)
+    ]
+
+
+def _logger_names(tree: ast.Module) -> list[ast.Constant]:
+    """The string arguments of `getLogger("batch_rest...")` calls."""
+    return [
+        node.args[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _dotted(node.func).rpartition(".")[2] == "getLogger"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and node.args[0].value.partition(".")[0] == "batch_rest"
+    ]
+
+
+def _renamed(text: str, name: str) -> str:
+    """Docstring text naming the copy rather than the originals."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match["package"] == "batch_rest_generated":  # a module (`x._generated.api`) or a path (`x/_generated/`)
+            return f"{name}{'/' if text[match.end() : match.end() + 1] == '/' else '.'}{SUBPACKAGE}"
+        return name if match["package"] else f"python -m {name}"
+
+    return _NAMED_IN_DOCS.sub(replace, text)
+
+
+def _text_edits(tree: ast.Module, lines: list[str], name: str) -> list[tuple[int, int, int, str]]:
+    """(line index, start column, end column, new text) renaming the originals in docstrings and logger names;
+    columns in characters, one edit per line a string spans."""
+    edits = []
+    for node in _logger_names(tree):
+        line = lines[node.lineno - 1]
+        start, end = _column(line, node.col_offset), _column(line, node.end_col_offset or 0)
+        edits.append((node.lineno - 1, start, end, json.dumps(name + node.value.removeprefix("batch_rest"))))
+    for node in _docstrings(tree):
+        for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            line = lines[number - 1]
+            start = _column(line, node.col_offset) if number == node.lineno else 0
+            end = _column(line, node.end_col_offset or 0) if number == node.end_lineno else len(line)
+            new = _renamed(line[start:end], name)
+            if new != line[start:end]:
+                edits.append((number - 1, start, end, new))
+    return edits
+
+
+def _column(line: str, offset: int) -> int:
+    """The character column of `ast`'s UTF-8 byte offset `offset` on `line`."""
+    return len(line.encode("utf-8")[:offset].decode("utf-8"))
+
+
 def _dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
@@ -168,6 +262,24 @@ def check(tree: ast.Module, where: Where) -> None:
             raise VendorError(f"{where.path}:{line}: {problem}; a vendored copy must not depend on it")
 
 
+def optional_imports(tree: ast.Module) -> list[str]:
+    """The top-level modules `tree` imports that a host need not have: not the standard library's, not the
+    client's dependencies, not relative."""
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module}
+    tops = {name.partition(".")[0] for name in names}
+    return sorted(tops - set(sys.stdlib_module_names) - DEPENDENCY_MODULES - set(TARGETS))
+
+
+def mypy_setting(optional: list[str]) -> str:
+    """The lines that let a host's mypy --strict pass a module whose `optional` imports it may not have."""
+    return (
+        f"\n# Added by make vendor: this module imports {', '.join(optional)}, which this copy does not need; where\n"
+        "# it is not installed, mypy takes it as Any here instead of failing (it checks it where it is installed).\n"
+        '# mypy: disable-error-code="import-not-found", allow-untyped-decorators\n'
+    )
+
+
 def rewrite(source: str, where: Where) -> str:
     """`source` with its imports of batch_rest and batch_rest_generated made relative (see the docstring)."""
     try:
@@ -175,12 +287,16 @@ def rewrite(source: str, where: Where) -> str:
     except SyntaxError as exc:
         raise VendorError(f"{where.path}:{exc.lineno}: not valid Python: {exc.msg}") from None
     lines = source.splitlines(keepends=True)
-    for index, start, end, new in sorted(_edits(tree, lines, where), reverse=True):
+    edits = _edits(tree, lines, where)  # imports are ASCII: their byte offsets are character columns
+    if where.name is not None:
+        edits += _text_edits(tree, lines, where.name)
+    for index, start, end, new in sorted(edits, reverse=True):  # no two edits overlap: they are different nodes
         line = lines[index]
-        lines[index] = line[:start] + new + line[end:]  # columns are UTF-8 byte offsets: imports are ASCII
+        lines[index] = line[:start] + new + line[end:]
     result = "".join(lines)
     check(ast.parse(result), where)
-    return result
+    optional = optional_imports(tree) if where.name is not None else []
+    return result + mypy_setting(optional) if optional else result
 
 
 def _server_facts(server_module: Path) -> tuple[str, str]:
@@ -227,14 +343,30 @@ def _copy(source: Path, target: Path, where_root: Path) -> None:
             shutil.copy2(path, destination)
             continue
         relative = destination.relative_to(where_root)
-        where = Where(relative.as_posix(), len(relative.parts) - 1)
+        where = Where(relative.as_posix(), len(relative.parts) - 1, where_root.name)
         destination.write_text(rewrite(path.read_text(encoding="utf-8"), where), encoding="utf-8")
+
+
+def refusal(name: str) -> str | None:
+    """Why `name` cannot be the vendored package's name, or None."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        return f"{name!r} is not a valid Python package name"
+    instead = "; choose another name, such as batch_client"
+    if name in sys.stdlib_module_names:
+        return f"{name!r} is a module of Python's standard library: a folder of that name would shadow it{instead}"
+    if name in DEPENDENCY_MODULES:
+        return (f"{name!r} is a module the client needs (httpx, attrs, or one they import): a folder of that name "
+                f"would be imported in its place{instead}")  # fmt: skip
+    if name in TARGETS:
+        return f"{name!r} is the installed client's own package name: the copy and it would hide each other{instead}"
+    return None
 
 
 def vendor(dest: Path, name: str, *, wrapper: Path = WRAPPER, generated: Path = GENERATED) -> Path:
     """Write dest/name/ (replacing a folder this tool wrote before); return it."""
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise VendorError(f"{name!r} is not a valid Python package name")
+    refused = refusal(name)
+    if refused:
+        raise VendorError(refused)
     for package in (wrapper, generated):
         if not (package / "__init__.py").is_file():
             raise VendorError(f"{package} is not a package")

@@ -189,6 +189,38 @@ def test_version():
     assert "2.11" in result.stdout
 
 
+def raw_page(*segments: dict[str, object]) -> Fault:
+    """One page answered with exactly these segments, as the server sent them."""
+    body = json.dumps({"segments": list(segments), "has_more": False}, ensure_ascii=False).encode()
+    return Fault.raw(200, {"Content-Type": "application/json"}, body)
+
+
+CREATED = "2024-05-01T10:00:00Z"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_puts_the_documented_fields_first_as_csv_and_the_table_do(server, fmt):
+    server.inject(raw_page({"zeta": 1, "updated_at": CREATED, "alpha": "a", "code": "C", "display_name": "D",
+                            "created_at": CREATED}))  # fmt: skip
+    result = cli("segments", "list", "--format", fmt, server=server)
+    assert result.returncode == 0, result.stderr
+    (row,) = parse(fmt, result.stdout)
+    assert list(row) == ["code", "display_name", "created_at", "updated_at", "zeta", "alpha"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_piped_output_passes_control_characters_through_byte_for_byte(server, fmt):
+    evil = "evil\x1b[31mRED \x9b2J"
+    server.inject(raw_page({"code": evil, "display_name": "D", "created_at": CREATED}))
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_rest", "segments", "list", "--format", fmt],
+        env=env_for(server), capture_output=True, timeout=25, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    expected = evil if fmt == "csv" else json.dumps(evil, ensure_ascii=False)
+    assert expected.encode() in result.stdout
+
+
 def test_start_cursor_resumes_a_listing(server):
     result = cli("segments", "list", "--start-cursor", server.cursor(100), server=server)
     assert result.returncode == 0, result.stderr
@@ -405,14 +437,14 @@ def test_demo_shows_the_head_of_the_table_and_a_summary_and_leaves_nothing_runni
     assert left == []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["segments", "list", "--help"], ["fake-server", "--help"]])
-def test_help_imports_neither_httpx_nor_the_generated_code(args):
+@pytest.mark.parametrize("args", [["--help"], ["segments", "list", "--help"], ["fake-server", "--help"], ["--version"]])
+def test_help_and_version_import_neither_httpx_nor_the_generated_code(args):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "batch_rest", *args],
         env=env_for(None), capture_output=True, text=True, timeout=20, check=False,
     )  # fmt: skip
     assert result.returncode == 0
-    assert "exit codes" in result.stdout or "fake" in result.stdout
+    assert "exit codes" in result.stdout or "fake" in result.stdout or result.stdout.startswith("batch-rest 0.")
     imported = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "argparse" in imported
     assert "batch_rest_generated._operations" in imported  # the commands are built from the operations' data...

@@ -149,3 +149,19 @@ def test_the_final_error_says_how_many_attempts_were_made(batch_server):
     error = " ".join(term.lines)  # the error line may wrap
     assert "API error 503" in error
     assert "after 3 attempts;" in error
+
+
+def test_csv_on_a_terminal_shows_control_characters_instead_of_obeying_them(batch_server):
+    evil = "evil\x1b[31mRED"
+    page = {"segments": [{"code": evil, "display_name": "x\x1b[2Jy", "created_at": "2024-05-01T10:00:00Z"}],
+            "has_more": False}  # fmt: skip
+    batch_server.inject(Fault.raw(200, {"Content-Type": "application/json"}, json.dumps(page).encode()))
+    term = run_on_terminal("segments", "list", "--format", "csv", server=batch_server)
+    assert term.returncode == 0, term.lines
+    header, row = term.lines[:2]
+    assert header == "code,display_name,created_at,updated_at"
+    assert row == "evil?[31mRED,x?[2Jy,2024-05-01T10:00:00+00:00,"
+    assert b"\x1b[31m" not in term.raw
+    # Nothing on the screen turned red (or any colour), and the screen was not cleared.
+    colours = {cell.fg for row in term.screen.buffer.values() for cell in row.values() if cell.data.strip()}
+    assert colours == {"default"}

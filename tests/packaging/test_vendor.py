@@ -4,7 +4,9 @@ repository copies into its tree and imports, with no pip install, no build backe
 The end-to-end test vendors two copies under different names into a host folder and, in a fresh virtualenv that
 holds httpx and attrs (and what they need) and nothing else, lists segments from each copy's own fake server in
 one interpreter. The wheels come from the wheelhouse the tox environment keeps (tests/packaging/wheelhouse.py),
-installed with --no-index: the test never touches the network. The other tests check the rewriting itself.
+installed with --no-index: the test never touches the network. In that virtualenv too: each copy logs, names
+itself and types as its own package (mypy --strict over a user's tree holding a copy), and the names a copy may
+not take cover every module installing httpx and attrs brings. The other tests check the rewriting itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import keyword
 import os
+import re
+import subprocess
 import sys
 import textwrap
 import tomllib
@@ -108,8 +113,138 @@ def test_two_vendored_copies_list_segments_side_by_side_in_a_bare_virtualenv(hos
         assert all(Path(file).is_relative_to(host / name) for file in files if file)
 
 
-def test_the_vendored_cli_runs_as_python_m(host: Path, venv: Path) -> None:
-    assert "segments" in run([_python(venv), "-m", "batch_v1", "--help"], cwd=host, env=clean_env()).stdout
+def test_the_vendored_cli_runs_as_python_m_and_names_itself_so(host: Path, venv: Path) -> None:
+    shown = run([_python(venv), "-m", "batch_v1", "segments", "list", "--help"], cwd=host, env=clean_env()).stdout
+    assert shown.startswith("usage: python -m batch_v1 segments list ")
+    assert "batch-rest" not in shown
+    assert "batch_rest" not in shown
+    done = subprocess.run([_python(venv), "-m", "batch_v1", "--version"], cwd=host, env=clean_env(),
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.startswith(f"python -m batch_v1 {PROJECT['version']} ")
+
+
+# Run by the fresh virtualenv's interpreter: what a copy logs under, and what its docstrings call it.
+OWN_NAME = """
+import json, logging, sys
+import batch_v1
+from batch_v1.testing import FakeBatchServer, Fault
+names = []
+handler = logging.Handler()
+handler.emit = lambda record: names.append(record.name)
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel(logging.DEBUG)
+with FakeBatchServer(segments=3) as server:
+    server.inject(Fault.service_unavailable())
+    with batch_v1.BatchClient(server.api_key, server.project_key, base_url=server.url) as client:
+        client._sleep = lambda seconds: None
+        assert len(list(client.segments.list())) == 3
+print(json.dumps({
+    "record_loggers": sorted(set(names)),
+    "loggers": sorted(name for name in logging.root.manager.loggerDict if name.startswith(("batch", "httpx"))),
+    "doc": batch_v1.__doc__,
+    "client_doc": batch_v1.BatchClient.__doc__ or "",
+}))
+"""
+
+
+def test_a_vendored_copy_logs_under_its_own_name_and_its_docstrings_name_it(host: Path, venv: Path) -> None:
+    script = host / "own_name.py"
+    script.write_text(OWN_NAME)
+    result = json.loads(run([_python(venv), script], cwd=host, env=clean_env(), timeout=120).stdout)
+    assert "batch_v1" in result["record_loggers"]  # each attempt at DEBUG, the retry at INFO
+    assert [name for name in result["record_loggers"] if name.startswith("batch")] == ["batch_v1"]
+    assert [name for name in result["loggers"] if name.startswith("batch")] == ["batch_v1"]
+    assert "import batch_v1" in result["doc"]
+    for doc in (result["doc"], result["client_doc"]):
+        assert "batch_rest" not in doc
+
+
+# A user's code, type-checked with the copy in its tree: mypy must see the copy's real types.
+USER_SCRIPT = """
+import asyncio
+
+import batch_client
+from batch_client.testing import FakeBatchServer, Fault
+
+
+def codes() -> list[str]:
+    with FakeBatchServer(segments=12) as server:
+        server.inject(Fault.rate_limit(retry_after=0))
+        with batch_client.BatchClient(server.api_key, server.project_key, base_url=server.url) as client:
+            page = client.segments.list_page(limit=5)
+            more: bool = page.has_more
+            listed = [str(segment.code) for segment in client.segments.list(page_size=5)]
+            return listed if more else []
+
+
+async def first_async(url: str, key: str, project: str) -> int:
+    async with batch_client.AsyncBatchClient(key, project, base_url=url) as client:
+        try:
+            page = await client.segments.list_page(limit=1)
+        except batch_client.BatchError:
+            return -1
+        return len(page)
+
+
+def async_codes() -> int:
+    with FakeBatchServer(segments=3) as server:
+        return asyncio.run(first_async(server.url, server.api_key, server.project_key))
+
+
+if __name__ == "__main__":
+    assert len(codes()) == 12
+    assert async_codes() == 1
+"""
+WRONG_CALL = "\n\ndef wrong(client: batch_client.BatchClient) -> None:\n    client.segments.list_page(limit='5')\n"
+
+
+def mypy_strict(tree: Path, venv: Path) -> subprocess.CompletedProcess[str]:
+    """The tox environment's mypy, on the whole `tree`, finding httpx and attrs in the host's virtualenv."""
+    command = [sys.executable, "-m", "mypy", "--strict", "--python-executable", _python(venv),
+               "--cache-dir", tree.parent / f"{tree.name}-mypy-cache", "."]  # fmt: skip
+    return subprocess.run(
+        [str(part) for part in command], cwd=tree, env=clean_env(), capture_output=True, text=True, check=False,
+        timeout=300,
+    )  # fmt: skip
+
+
+def test_a_vendored_copy_in_a_users_tree_passes_the_users_mypy_strict(tmp_path: Path, venv: Path) -> None:
+    tree = tmp_path / "user-project"
+    run([sys.executable, ROOT / "tools" / "vendor.py", tree, "batch_client"], cwd=ROOT)
+    (tree / "app.py").write_text(USER_SCRIPT)
+    run([_python(venv), "app.py"], cwd=tree, env=clean_env(), timeout=120)  # it runs...
+
+    result = mypy_strict(tree, venv)  # ...and type-checks, the copy included
+    modules = len(list(tree.rglob("*.py")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == f"Success: no issues found in {modules} source files"
+
+    # The copy's types are real (not Any): a wrong argument to its method is an error, on that line.
+    (tree / "app.py").write_text(USER_SCRIPT + WRONG_CALL)
+    result = mypy_strict(tree, venv)
+    assert result.returncode == 1, result.stdout
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    line = len((USER_SCRIPT + WRONG_CALL).splitlines())
+    assert len(errors) == 1, result.stdout
+    assert errors[0].startswith(f'app.py:{line}: error: Argument "limit" ')
+    assert errors[0].endswith("[arg-type]")
+
+
+# Run by the fresh virtualenv's interpreter: the top-level modules installed there besides pip's own.
+TOP_LEVEL_MODULES = """
+import json, pkgutil, sysconfig
+site = sysconfig.get_paths()["purelib"]
+print(json.dumps(sorted({m.name for m in pkgutil.iter_modules([site])})))
+"""
+BOOTSTRAP_MODULES = {"pip", "setuptools", "pkg_resources", "_distutils_hack", "wheel"}
+
+
+def test_the_names_refused_cover_every_module_installing_httpx_and_attrs_brings(host: Path, venv: Path) -> None:
+    script = host / "top_level.py"
+    script.write_text(TOP_LEVEL_MODULES)
+    modules = set(json.loads(run([_python(venv), script], cwd=host, env=clean_env()).stdout)) - BOOTSTRAP_MODULES
+    assert {"httpx", "attrs", "attr", "httpcore", "h11", "anyio", "idna", "certifi"} <= modules
+    assert sorted(name for name in modules if vendor.refusal(name) is None) == []
 
 
 def test_the_vendored_copy_carries_its_provenance(host: Path) -> None:
@@ -135,7 +270,9 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_the_vendored_copy_is_both_packages_with_only_their_imports_changed(host: Path) -> None:
+def test_the_vendored_copy_is_both_packages_with_only_imports_docstrings_and_logger_names_changed(
+    host: Path,
+) -> None:
     copy = _files(host / "batch_v1")
     expected = {
         **_files(ROOT / "wrapper" / "batch_rest"),
@@ -144,6 +281,8 @@ def test_the_vendored_copy_is_both_packages_with_only_their_imports_changed(host
     }
     assert sorted(copy) == sorted(expected)
     assert {"py.typed", "_generated/py.typed"} <= copy.keys()
+    with_setting = [name for name, data in copy.items() if name.endswith(".py") and b"\n# mypy: " in data]
+    assert with_setting == ["testing/pytest_plugin.py"]
     for name, data in copy.items():
         if not name.endswith(".py"):
             assert data == expected[name], name
@@ -157,10 +296,20 @@ def test_the_vendored_copy_is_both_packages_with_only_their_imports_changed(host
         ]
         assert absolute == [], f"{name}: absolute imports of the originals on lines {absolute}"
         before, after = expected[name].decode().splitlines(), data.decode().splitlines()
+        optional = vendor.optional_imports(ast.parse(expected[name]))
+        if optional:  # the pytest plugin: an inline mypy setting after the last line
+            appended = vendor.mypy_setting(optional).splitlines()
+            assert after[len(before) :] == appended, name
+            after = after[: len(before)]
         assert len(before) == len(after), f"{name}: line numbers moved"
         changed = [i + 1 for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
-        imports = {n.lineno for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)}
-        assert set(changed) <= imports, f"{name}: lines other than imports changed: {sorted(set(changed) - imports)}"
+        allowed = {n.lineno for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)}
+        allowed |= {n.lineno for n in vendor._logger_names(ast.parse(expected[name]))}
+        for doc in vendor._docstrings(tree):
+            allowed |= set(range(doc.lineno, (doc.end_lineno or doc.lineno) + 1))
+        assert set(changed) <= allowed, f"{name}: other lines changed: {sorted(set(changed) - allowed)}"
+        for doc in vendor._docstrings(tree):  # every docstring names the copy, not the originals
+            assert not re.search(r"\bbatch_rest|\bbatch-rest\b(?!-client)", doc.value), f"{name}:{doc.lineno}"
 
 
 # -- the rewriting, module by module ------------------------------------------------------------------------
@@ -206,9 +355,58 @@ def test_imports_become_relative(path: str, original: str, rewritten: str) -> No
     assert vendor.rewrite(original + "\n", where) == rewritten + "\n"
 
 
-def test_strings_that_name_the_packages_outside_imports_are_kept() -> None:
+def test_strings_that_name_the_packages_outside_imports_are_kept_without_a_name() -> None:
     source = '"""Uses batch_rest_generated."""\nimport logging\nlogger = logging.getLogger("batch_rest")\n'
     assert vendor.rewrite(source, vendor.Where("_client.py", 0)) == source
+
+
+RENAMED = [
+    ('"""Uses batch_rest_generated and batch_rest.testing."""',
+     '"""Uses copy._generated and copy.testing."""'),
+    ('"""See batch_rest_generated/_typed.py and batch_rest/cli.py."""',
+     '"""See copy/_generated/_typed.py and copy/cli.py."""'),
+    ('def f():\n    """`batch-rest --help` (from batch-rest-client), $BATCH_REST_LOG, batch_rest_x."""',
+     'def f():\n    """`python -m copy --help` (from batch-rest-client), $BATCH_REST_LOG, batch_rest_x."""'),
+    ('class C:\n    """Ünïcode → batch_rest\n\n    lines: batch_rest."""\n    x = "batch_rest"',
+     'class C:\n    """Ünïcode → copy\n\n    lines: copy."""\n    x = "batch_rest"'),
+    ('import logging\nlog = logging.getLogger("batch_rest")  # batch_rest',
+     'import logging\nlog = logging.getLogger("copy")  # batch_rest'),
+    ('from logging import getLogger\nlog = getLogger("batch_rest.retries")',
+     'from logging import getLogger\nlog = getLogger("copy.retries")'),
+    ('import logging\nlog = logging.getLogger("batch_rest_other")',
+     'import logging\nlog = logging.getLogger("batch_rest_other")'),
+    ('x = "batch_rest"\n"""not a docstring: batch_rest"""', 'x = "batch_rest"\n"""not a docstring: batch_rest"""'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("original", "rewritten"), RENAMED)
+def test_docstrings_and_logger_names_name_the_copy(original: str, rewritten: str) -> None:
+    assert vendor.rewrite(original + "\n", vendor.Where("_client.py", 0, "copy")) == rewritten + "\n"
+
+
+REFUSED = ["json", "sys", "asyncio", "typing", "_thread", "httpx", "httpcore", "h11", "anyio", "idna", "sniffio",
+           "certifi", "attrs", "attr", "typing_extensions", "batch_rest", "batch_rest_generated"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_name_that_would_shadow_a_module_is_refused_and_nothing_is_written(tmp_path: Path, name: str) -> None:
+    dest = tmp_path / "dest"
+    result = subprocess.run(
+        [sys.executable, ROOT / "tools" / "vendor.py", dest, name], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"vendor: {name!r} is ")
+    assert "choose another name" in result.stderr
+    assert not dest.exists()
+
+
+def test_every_standard_library_module_is_refused_and_other_names_are_not() -> None:
+    for name in sorted(sys.stdlib_module_names):
+        if name.isidentifier() and not keyword.iskeyword(name):
+            assert vendor.refusal(name) is not None, name
+    assert vendor.refusal("batch_client") is None
+    assert vendor.refusal("json_tools") is None
 
 
 @pytest.mark.parametrize(

@@ -322,3 +322,163 @@ def test_the_resume_hint_repeats_every_option_given_but_the_key(keys):
         "--verbose --max-items 30 --start-cursor a+b/c= (and your --api-key)"
     )
     assert "secret" not in hint
+
+
+# -- help, suggestions, version ---------------------------------------------------------------------------------
+
+
+def every_help_argv():
+    """The argv of every help screen: the top level, each resource, each operation, fake-server."""
+    yield []
+    for facts in cli._seam.OPERATIONS.values():
+        yield [facts["resource"]]
+        yield [facts["resource"], facts["action"]]
+    yield ["fake-server"]
+
+
+def help_text(argv, columns, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert cli.main([*argv, "--help"]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_help_lines_fit_the_terminal_and_break_between_words_only(monkeypatch, capsys, columns):
+    for argv in dict.fromkeys(map(tuple, every_help_argv())):
+        narrow = help_text(argv, columns, monkeypatch, capsys)
+        words = set(help_text(argv, 10_000, monkeypatch, capsys).split())  # nothing wrapped at all
+        broken = [word for word in narrow.split() if word not in words]
+        assert broken == [], f"{argv}: words cut in two at {columns} columns: {broken}\n{narrow}"
+        usage, _, rest = narrow.partition("\n\n")
+        # argparse leaves 2 columns spare; only a single word longer than the line may overflow it. The usage is
+        # argparse's, made of parts it never breaks (`[--indexing-token INDEXING_TOKEN]`): held to 80 columns only.
+        for line in (narrow if columns >= 80 else rest).splitlines():
+            assert len(line) <= columns - 2 or len(line.split()) == 1, (
+                f"{argv}: {line!r} is wider than {columns} columns\n{narrow}"
+            )
+        assert usage.startswith("usage: ")
+
+
+def test_the_exit_codes_wrap_under_their_own_text(monkeypatch, capsys):
+    text = help_text(["segments", "list"], 80, monkeypatch, capsys)
+    lines = text[text.index("exit codes:") :].splitlines()
+    assert "  2    usage error: unknown command or option, or an invalid option value" in lines
+    assert "       (--body included)" in lines  # under `usage error`, not cut as `(--bod` / `y included)`
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("--formt", "--format"), ("--fromat", "--format"), ("--page-sise", "--page-size"), ("--pagesize", "--page-size"),
+     ("--max-itmes", "--max-items"), ("--timout", "--timeout"), ("--verbse", "--verbose"), ("--base_url", "--base-url"),
+     ("--API-VERSION", "--api-version"), ("--start_cursor", "--start-cursor"), ("--max-retires", "--max-retries"),
+     ("-format", "--format")],
+)  # fmt: skip
+def test_a_typo_of_an_option_gets_that_option_suggested(capsys, typed, meant):
+    assert cli.main(["segments", "list", typed, "x"]) == 2
+    assert f"unrecognized arguments: {typed} x (did you mean {meant}?)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typed", ["--bogus", "--debug", "--output", "--limit", "--json", "--quiet", "--from", "x"])
+def test_an_option_that_is_not_close_to_any_gets_no_suggestion(capsys, typed):
+    assert cli.main(["segments", "list", typed]) == 2
+    err = capsys.readouterr().err
+    assert f"unrecognized arguments: {typed}\n" in err
+    assert "did you mean" not in err
+
+
+def test_version_is_the_packages_and_the_distributions():
+    import tomllib
+    from pathlib import Path
+
+    from batch_rest import __version__, _version
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    assert _version.__version__ == __version__ == tomllib.loads(pyproject.read_text())["project"]["version"]
+
+
+# -- --max-retries, order of fields, control characters --------------------------------------------------------
+
+
+def test_the_clis_retry_bound_is_the_clients():
+    from batch_rest import _config
+
+    assert cli.MAX_RETRIES == _config.MAX_RETRIES
+
+
+@pytest.mark.timeout(10)  # accepted, 1000 retries of a refused connection would take hours
+@pytest.mark.parametrize("value", ["11", "1000"])
+def test_max_retries_beyond_the_bound_is_a_usage_error(keys, capsys, value):
+    assert cli.main(["segments", "list", "--max-retries", value, "--base-url", "http://127.0.0.1:9/2.11"]) == 2
+    (message,) = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert message.endswith(f"error: --max-retries must be from 0 to 10 (0 turns retries off), got {value}")
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "owner": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
+        "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {}, "v": {}}}},
+    },
+}
+
+
+def test_objects_get_their_documented_fields_first_then_the_others_as_they_came():
+    row = {"zz": 1, "tags": [{"extra": 0, "v": 2, "k": 1}], "aa": 2, "owner": {"x": 0, "name": "n", "id": "i"},
+           "code": "c"}  # fmt: skip
+    ordered = cli._in_document_order(row, SCHEMA)
+    assert ordered == row
+    assert list(ordered) == ["code", "owner", "tags", "zz", "aa"]
+    assert list(ordered["owner"]) == ["id", "name", "x"]
+    assert list(ordered["tags"][0]) == ["k", "v", "extra"]
+
+
+def test_an_item_models_fields_come_documented_first_whatever_order_to_dict_gives():
+    facts = cli._seam.OPERATIONS["segments_list"]
+    from batch_rest import Segment
+
+    segment = Segment.from_dict({"new_field": 1, "display_name": "D", "code": "C"})
+    schema = cli._schema(facts["paging"]["item_schema"])
+    assert list(cli._in_document_order(output.to_json(segment), schema)) == ["code", "display_name", "new_field"]
+
+
+EVIL = {"code": "evil\x1b[31mRED", "display_name": "bell\x07 del\x7f csi\x9b2J", "created_at": "2024-01-01"}
+
+
+def test_csv_on_a_terminal_shows_control_characters_as_the_table_does():
+    out = Terminal()
+    writer = output.writer("csv", out, DOCUMENTED, "segments", terminal=True)
+    writer.add([EVIL | {"we\x1bird": "x"}])
+    writer.finish()
+    text = out.getvalue()
+    assert text.isprintable() or set(text) - set(filter(str.isprintable, text)) == {"\n"}
+    assert list(csv.reader(io.StringIO(text))) == [
+        [*DOCUMENTED, "we?ird"],
+        ["evil?[31mRED", "bell? del? csi?2J", "2024-01-01", "", "x"],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_piped_output_keeps_what_the_server_sent_byte_for_byte(fmt):
+    text = write(fmt, [[EVIL]])
+    assert "\x7f" in text
+    assert "\x9b" in text
+    if fmt == "csv":
+        assert list(csv.reader(io.StringIO(text)))[1][:2] == [EVIL["code"], EVIL["display_name"]]
+    else:  # JSON's own escapes for the ASCII controls, nothing more
+        assert json.dumps(EVIL, ensure_ascii=False) in text
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_on_a_terminal_escapes_control_characters_and_still_says_the_same(fmt):
+    out = Terminal()
+    writer = output.writer(fmt, out, DOCUMENTED, "segments", terminal=True)
+    row = EVIL | {"astral": "\U000e0001", "line": "a\u2028b"}
+    writer.add([row])
+    writer.finish()
+    text = out.getvalue()
+    assert all(char.isprintable() or char == "\n" for char in text)
+    assert "\\u009b" in text
+    assert "\\udb40\\udc01" in text  # a surrogate pair beyond the Basic Multilingual Plane
+    parsed = [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else json.loads(text)
+    assert parsed == [row]

@@ -1,4 +1,4 @@
-"""`python -m batch_rest`: the `batch-rest` command line."""
+"""`python -m batch_rest`: the command line (cli.py), as the installed script runs it."""
 
 import sys
 

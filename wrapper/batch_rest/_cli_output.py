@@ -10,7 +10,12 @@ Two rules hold everywhere here:
   newline, and the caller clears the status line (`StatusLine.clear`) before each write to stdout.
 - csv and table columns are the item model's documented fields, in the document's order, then any other field
   seen in any row, in first-seen order. So csv and table hold their rows (spooled to a temporary file past a few
-  megabytes) and are written when the listing ends or is cut short; json and jsonl stream page by page.
+  megabytes) and are written when the listing ends or is cut short; json and jsonl stream page by page, each
+  object's documented fields first too (the caller orders them: `cli._in_document_order`).
+
+And one rule for a terminal (`terminal=True`): the server's text never reaches it raw. A table and csv show a
+control character as `?` (csv has no escape for it); json and jsonl show it as a JSON `\\u` escape, so that the
+JSON still says exactly what the server sent. Anything else (a pipe, a file) gets the bytes as they are.
 """
 
 from __future__ import annotations
@@ -47,8 +52,23 @@ def to_json(value: object) -> object:
     return value
 
 
-def dumps(value: object, *, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+def dumps(value: object, *, indent: int | None = None, terminal: bool = False) -> str:
+    """JSON text; for a terminal, with every character that is not printable written as a `\\u` escape."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+    if not terminal or text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == "\n" else _json_escape(char) for char in text)
+
+
+def _json_escape(char: str) -> str:
+    """`char` as a JSON string escape (a surrogate pair beyond the Basic Multilingual Plane). JSON escapes the
+    ASCII controls itself: these are the others (DEL, C1 controls such as the 8-bit CSI, separators, format marks),
+    which can only occur inside strings."""
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 class StatusLine:
@@ -160,20 +180,21 @@ class ListingWriter(Protocol):
         """Write what is held back and close the output (a JSON array's `]`): after the last page, or an error."""
 
 
-def writer(fmt: str, out: TextIO, documented: Sequence[str], noun: str) -> ListingWriter:
+def writer(fmt: str, out: TextIO, documented: Sequence[str], noun: str, *, terminal: bool = False) -> ListingWriter:
+    """The writer of a listing in `fmt`; `terminal`: `out` is one, so no control character reaches it raw."""
     if fmt == "jsonl":
-        return _JsonLines(out)
+        return _JsonLines(out, terminal)
     if fmt == "json":
-        return _JsonArray(out)
-    return _Columns(out, documented, noun, table=fmt == "table")
+        return _JsonArray(out, terminal)
+    return _Columns(out, documented, noun, table=fmt == "table", terminal=terminal)
 
 
 class _JsonLines:
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
+    def __init__(self, out: TextIO, terminal: bool) -> None:
+        self._out, self._terminal = out, terminal
 
     def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        self._out.writelines(dumps(row) + "\n" for row in rows)
+        self._out.writelines(dumps(row, terminal=self._terminal) + "\n" for row in rows)
         self._out.flush()
 
     def finish(self) -> None:
@@ -184,8 +205,8 @@ class _JsonArray:
     """`[`, one item per line, `]`. The last item received is held back until the next one (or the end) says
     whether it takes a comma, so that every write ends on a newline."""
 
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
+    def __init__(self, out: TextIO, terminal: bool) -> None:
+        self._out, self._terminal = out, terminal
         self._held: str | None = None
         self._out.write("[\n")
 
@@ -193,7 +214,7 @@ class _JsonArray:
         for row in rows:
             if self._held is not None:
                 self._out.write(f"  {self._held},\n")
-            self._held = dumps(row)
+            self._held = dumps(row, terminal=self._terminal)
         self._out.flush()
 
     def finish(self) -> None:
@@ -204,8 +225,9 @@ class _JsonArray:
 class _Columns:
     """csv and table: rows are spooled as JSON lines while the columns and their widths are learnt."""
 
-    def __init__(self, out: TextIO, documented: Sequence[str], noun: str, *, table: bool) -> None:
+    def __init__(self, out: TextIO, documented: Sequence[str], noun: str, *, table: bool, terminal: bool) -> None:
         self._out, self._noun, self._table = out, noun, table
+        self._terminal = terminal  # csv only: a table never shows a control character, wherever it is written
         self._columns: dict[str, int] = {name: _width(name) for name in documented}  # name -> widest cell
         self._spool = tempfile.SpooledTemporaryFile(_SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115
         self._count = 0
@@ -233,8 +255,9 @@ class _Columns:
         if not self._columns:  # no documented fields and no rows: nothing, rather than an empty header line
             return
         out = csv.writer(self._out, lineterminator="\n")
-        out.writerow(self._columns)
-        out.writerows([_cell(row.get(name)) for name in self._columns] for row in rows)
+        cell = _shown if self._terminal else _cell
+        out.writerow(map(printable, self._columns) if self._terminal else self._columns)
+        out.writerows([cell(row.get(name)) for name in self._columns] for row in rows)
 
     def _write_table(self, rows: Iterable[dict[str, Any]]) -> None:
         if not self._count:

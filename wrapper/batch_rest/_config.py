@@ -116,11 +116,16 @@ def check_timeout(value: object) -> httpx.Timeout:
     return timeout
 
 
+# Retries wait up to 8 s each (up to 60 s when the server sends Retry-After): 10 is about a minute of backoff,
+# and far past what a transient failure needs. A bound turns a typo (1000) into an error, not hours of retrying.
+MAX_RETRIES = 10
+
+
 def check_max_retries(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"max_retries must be an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"max_retries must be 0 or more, got {value}")
+    if not 0 <= value <= MAX_RETRIES:
+        raise ValueError(f"max_retries must be from 0 to {MAX_RETRIES} (0 turns retries off), got {value}")
     return value
 
 

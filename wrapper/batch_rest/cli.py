@@ -16,8 +16,12 @@ Exit 2 is for anything wrong on the command line, option values included: the cl
 (raised before any request) are reported with the command's usage. Exit 3 is for what is missing or wrong
 outside it (keys, BATCH_* variables). See EPILOG for the others.
 
-Only the standard library and the seam's plain data are imported up front, so that `batch-rest --help` stays
-fast: httpx, the models and the API document load when a command runs (_cli_output: what a command writes).
+Only the standard library and the seam's plain data are imported up front, so that `batch-rest --help` and
+`--version` stay fast: httpx, the models and the API document load when a command runs (_cli_output: what a
+command writes).
+
+A copy of the package made by `make vendor` (tools/vendor.py) comes without the console script: it names itself
+`python -m <package>` in its usage, messages and resume hints (PROG).
 """
 
 from __future__ import annotations
@@ -39,11 +43,13 @@ if TYPE_CHECKING:
     from ._cli_output import StatusLine
     from ._client import BatchClient
 
-PROG = "batch-rest"
+PACKAGE = __name__.rpartition(".")[0]
+PROG = "batch-rest" if PACKAGE == "batch_rest" else f"python -m {PACKAGE}"
 FORMATS = ("table", "jsonl", "json", "csv")
 EXIT_USAGE, EXIT_CONFIG, EXIT_API, EXIT_CONNECTION, EXIT_RESPONSE = 2, 3, 4, 5, 6
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 ENV_API_KEY, ENV_PROJECT_KEY = "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"  # as in _config, which imports httpx
+MAX_RETRIES = 10  # _config.MAX_RETRIES, which the client enforces (test_cli_unit.py checks that they agree)
 PARAM_DEST = "param:"  # argparse dest prefix of an operation's parameters: never clashes with the CLI's own
 # The client's arguments, by the option that sets them: the client's messages start with the argument's name.
 CLIENT_OPTIONS = {
@@ -73,19 +79,42 @@ exit codes:
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Wraps each paragraph of a description; keeps indented blocks (the exit codes) as written."""
+    """Breaks lines between words only: never inside a word, an option (`--body`, `--base-url`) or a URL, which
+    argparse's textwrap defaults do (a hyphen, or a word longer than the line). A description's paragraphs are
+    wrapped one by one; an indented block (the exit codes) keeps its lines, each wrapped under its own text."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap(" ".join(text.split()), width)
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        import textwrap  # noqa: PLC0415 - only when help is printed
-
         paragraphs = []
         for paragraph in text.strip().split("\n\n"):
             if "\n " in paragraph:
-                paragraphs.append(textwrap.indent(paragraph, indent))
+                paragraphs.append("\n".join(_hanging(line, width, indent) for line in paragraph.splitlines()))
             else:
-                words = " ".join(paragraph.split())
-                paragraphs.append(textwrap.fill(words, width, initial_indent=indent, subsequent_indent=indent))
+                paragraphs.append("\n".join(_wrap(" ".join(paragraph.split()), width, indent)))
         return "\n\n".join(paragraphs)
+
+
+def _wrap(text: str, width: int, indent: str = "", hanging: str | None = None) -> list[str]:
+    import textwrap  # noqa: PLC0415 - only when help is printed
+
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent if hanging is None else hanging,
+                         break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]  # fmt: skip
+
+
+_LABELLED = re.compile(r"(?P<label>\s*\S+\s{2,})(?P<text>\S.*)")  # `  130  interrupted (Ctrl-C)`
+
+
+def _hanging(line: str, width: int, indent: str) -> str:
+    """One line of an indented block, wrapped; a labelled line (`  2    usage error: ...`) continues under its text."""
+    labelled = _LABELLED.fullmatch(line.rstrip())
+    if labelled is None:
+        text = line.lstrip()
+        margin = indent + line[: len(line) - len(text)]
+        return "\n".join(_wrap(text, width, margin))
+    label = indent + labelled["label"]
+    return "\n".join(_wrap(" ".join(labelled["text"].split()), width, label, " " * len(label)))
 
 
 class _CommandParser(argparse.ArgumentParser):
@@ -94,23 +123,54 @@ class _CommandParser(argparse.ArgumentParser):
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
-            import difflib  # noqa: PLC0415 - only on a usage error
-
             known = [s for action in self._actions for s in action.option_strings if s.startswith("--")]
-            close = difflib.get_close_matches(extras[0].partition("=")[0], known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = _suggestion(extras[0].partition("=")[0], known)
+            hint = f" (did you mean {close}?)" if close else ""
             self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
         return parsed, extras
 
 
+def _suggestion(unknown: str, known: Sequence[str]) -> str | None:
+    """The known option `unknown` is most likely a typo of, if it is genuinely close: one typo (a letter missing,
+    extra, wrong, or two swapped) away, two for names of six letters or more, `_` and case not counted. Otherwise
+    none: a wrong guess (`--bogus`, did you mean `--verbose`?) sends the reader the wrong way."""
+    if not unknown.startswith("-"):
+        return None
+    name = unknown.lstrip("-").lower().replace("_", "-")
+    allowed = 1 if len(name) < 6 else 2
+    distances = [(_typos(name, option.lstrip("-")), option) for option in known]
+    distance, option = min(distances, default=(allowed + 1, ""), key=lambda pair: pair[0])
+    return option if distance <= allowed else None
+
+
+def _typos(a: str, b: str) -> int:
+    """Edits from `a` to `b`: letters inserted, deleted, replaced, or two neighbours swapped (optimal string
+    alignment distance)."""
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, previous = previous, current
+    return previous[-1]
+
+
 class _Version(argparse.Action):
-    """--version, computed when asked: the client's version lives in a module that imports httpx."""
+    """--version: from modules that import nothing (not batch_rest._client, which imports httpx)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
-        from . import __version__  # noqa: PLC0415
-
-        print(f"{PROG} {__version__} (Batch REST API {_seam.DEFAULT_API_VERSION})")
+        _print_version()
         parser.exit()
+
+
+def _print_version() -> None:
+    from ._version import __version__  # noqa: PLC0415
+
+    print(f"{PROG} {__version__} (Batch REST API {_seam.DEFAULT_API_VERSION})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -182,8 +242,9 @@ def _option(name: str, taken: set[str]) -> str:
 
 def _add_list_options(command: argparse.ArgumentParser, noun: str) -> None:
     add = command.add_argument_group("listing").add_argument
-    add("--format", choices=FORMATS,
-        help="default: table on a terminal, else jsonl; csv and table are written once the listing ends")  # fmt: skip
+    add("--format", choices=FORMATS, metavar="FORMAT",
+        help=f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default: table on a terminal, else jsonl); csv and table "
+        "are written once the listing ends")  # fmt: skip
     add("--max-items", type=_positive_int, metavar="N", help=f"stop after N {noun}")
     add("--page-size", type=int, metavar="N", help=f"{noun} per request, 1 to 100 (default: 100)")
     add("--start-cursor", type=_non_empty, metavar="C", help="resume a listing from this cursor")
@@ -192,13 +253,15 @@ def _add_list_options(command: argparse.ArgumentParser, noun: str) -> None:
 def _add_connection_options(command: argparse.ArgumentParser) -> None:
     """The client's settings, on every API command."""
     add = command.add_argument_group("connection").add_argument
-    add("--api-key", help=f"default: ${ENV_API_KEY}, safer: a key typed here lands in shell history")
-    add("--project-key", help=f"default: ${ENV_PROJECT_KEY}")
-    add("--base-url", help="default: $BATCH_BASE_URL, else https://api.batch.com/<version>")
-    add("--api-version", help="such as 2.11 (default: $BATCH_API_VERSION, else the API description's default)")
+    add("--api-key", metavar="KEY", help=f"default: ${ENV_API_KEY}, safer: a key typed here lands in shell history")
+    add("--project-key", metavar="KEY", help=f"default: ${ENV_PROJECT_KEY}")
+    add("--base-url", metavar="URL", help="default: $BATCH_BASE_URL, else https://api.batch.com/<version>")
+    add("--api-version", metavar="VERSION",
+        help="such as 2.11 (default: $BATCH_API_VERSION, else the API description's default)")  # fmt: skip
     add("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)")
     add("--max-retries", type=int, default=3, metavar="N",
-        help="retries of a failed request; a POST only when the server did nothing (default: 3)")  # fmt: skip
+        help=f"retries of a failed request, 0 to {MAX_RETRIES}; a POST only when the server did nothing "
+        "(default: 3)")  # fmt: skip
     add("--allow-insecure-http", action="store_true",
         help="allow a plain http:// --base-url that is not loopback (the key then travels unencrypted)")  # fmt: skip
     add("-v", "--verbose", action="store_true", help="debug logs on stderr (each request, each retry)")
@@ -236,6 +299,9 @@ def _add_fake_server(commands: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
+        _print_version()  # without building a command per operation first
+        return 0
     try:
         args = _parser().parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
@@ -289,11 +355,19 @@ def _run_operation(args: argparse.Namespace) -> int:
             result = _checked_call(args, method, kwargs)
         except (BatchError, KeyboardInterrupt) as exc:
             raise _Failure(*_explain(exc, args.command), secret) from None
+    terminal = sys.stdout.isatty()
     if isinstance(result, str) and any(r["kind"] == "location" for r in facts["results"].values()):
-        print(result)  # the URL a redirect points to: `curl "$(batch-rest exports download --id x)"`
+        print(output.printable(result) if terminal else result)  # `curl "$(batch-rest exports download --id x)"`
     elif result is not None:  # None: a response without a body (204) prints nothing
-        print(output.dumps(output.to_json(result), indent=2))
+        value = _in_document_order(output.to_json(result), _result_schema(facts))
+        print(output.dumps(value, indent=2, terminal=terminal))
     return 0
+
+
+def _result_schema(facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema of what an operation returns, when its documented successes agree on one ({} otherwise)."""
+    pointers = {result["schema"] for result in facts["results"].values() if result["schema"]}
+    return _schema(pointers.pop()) if len(pointers) == 1 else {}
 
 
 def _arguments(args: argparse.Namespace) -> dict[str, Any]:
@@ -442,12 +516,13 @@ def _list(
     # A short --max-items needs one short page, not 100 items.
     page_size = args.page_size if args.page_size is not None else min(args.max_items or 100, 100)
     pager = _checked_call(args, method, {**kwargs, "page_size": page_size, "start_cursor": args.start_cursor})
-    documented = list(_properties(_schema(paging["item_schema"]))) if paging["item_schema"] else []
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    writer = output.writer(fmt, sys.stdout, documented, paging["items_key"])
+    item_schema = _schema(paging["item_schema"]) if paging["item_schema"] else {}
+    terminal = sys.stdout.isatty()
+    fmt = args.format or ("table" if terminal else "jsonl")
+    writer = output.writer(fmt, sys.stdout, list(_properties(item_schema)), paging["items_key"], terminal=terminal)
     progress = output.Progress(paging["items_key"], status)
     try:
-        for rows in _pages(pager, args.max_items):
+        for rows in _pages(pager, args.max_items, item_schema):
             status.clear()  # before every write to stdout: see _cli_output
             writer.add(rows)
             progress.page(len(rows))
@@ -465,24 +540,46 @@ def _list(
     return 0
 
 
-def _pages(pager: Any, max_items: int | None) -> Iterator[list[Any]]:
-    """Each page's items as JSON objects (`to_dict` keeps fields a newer API adds), none beyond --max-items."""
+def _pages(pager: Any, max_items: int | None, item_schema: Mapping[str, Any]) -> Iterator[list[Any]]:
+    """Each page's items as JSON objects (`to_dict` keeps fields a newer API adds) in the document's order, none
+    beyond --max-items."""
     from ._cli_output import to_json  # noqa: PLC0415
 
     count = 0
     for page in pager.pages():
         items = page.items if max_items is None else page.items[: max_items - count]
         count += len(items)
-        yield [to_json(item) for item in items]
+        yield [_in_document_order(to_json(item), item_schema) for item in items]
         if max_items is not None and count >= max_items:
             return
 
 
-def _properties(schema: Mapping[str, Any]) -> Iterator[str]:
-    """An object schema's property names in document order, through `$ref` and `allOf`."""
-    yield from schema.get("properties", {})
-    for part in schema.get("allOf", []):
-        yield from _properties(_schema(part["$ref"]) if "$ref" in part else part)
+def _in_document_order(value: Any, schema: Mapping[str, Any]) -> Any:
+    """`value` (JSON) with each object's documented properties first, in the document's order, then the others
+    in the order they came: a generated model's to_dict puts the fields the document does not describe first."""
+    if isinstance(value, dict):
+        properties = _properties(schema)
+        if not properties:
+            return value
+        ordered = {name: _in_document_order(value[name], properties[name]) for name in properties if name in value}
+        return ordered | {name: item for name, item in value.items() if name not in properties}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        items = _resolved(schema["items"])
+        return [_in_document_order(item, items) for item in value]
+    return value
+
+
+def _properties(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """An object schema's properties (name -> schema, `$ref`s followed) in document order, through `allOf`, and
+    the alternatives of `anyOf` / `oneOf` (a nullable object: its object's)."""
+    properties = {name: _resolved(sub) for name, sub in schema.get("properties", {}).items()}
+    for part in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        properties |= {name: sub for name, sub in _properties(_resolved(part)).items() if name not in properties}
+    return properties
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _schema(schema["$ref"]) if "$ref" in schema else schema
 
 
 def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
@@ -492,7 +589,7 @@ def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
     would land on the terminal.
     """
     facts = _seam.OPERATIONS[args.operation]
-    words = [PROG, facts["resource"], facts["action"]]
+    words = [*PROG.split(), facts["resource"], facts["action"]]
     for action in args.command._actions:
         value = getattr(args, action.dest, None)
         skipped = {"help", "start_cursor", "api_key", "max_items"}

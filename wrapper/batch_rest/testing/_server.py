@@ -388,20 +388,23 @@ class FakeBatchServer:
         with self._lock:
             self._queued.extend([(fault, operation)] * times)
 
-    def set_fault_rate(self, rate: float, faults: Sequence[Fault], seed: int = 0) -> None:
+    def set_fault_rate(self, rate: float, faults: Sequence[Fault] = (), seed: int = 0) -> None:
         """Give each request (without a queued fault) a `rate` chance of a fault drawn from `faults`.
 
-        Deterministic given `seed` and the order requests arrive in; `set_fault_rate(0, ())` turns it off.
+        Deterministic given `seed` and the order requests arrive in. `set_fault_rate(0)` turns it off (and leaves
+        the queued faults, which `clear_faults()` forgets too); a rate above 0 needs at least one fault.
         """
         if not 0 <= rate <= 1:
             raise ValueError(f"rate must be from 0 to 1, got {rate!r}")
         if rate and not faults:
-            raise ValueError("faults must not be empty when rate > 0")
+            raise ValueError(f"faults must not be empty when rate > 0 (set_fault_rate({rate!r}, [Fault...]))")
         with self._lock:
             self._fault_rate, self._rate_faults, self._fault_random = rate, tuple(faults), random.Random(seed)
 
     def clear_faults(self) -> None:
-        """Forget the queued faults and turn the fault rate off (the rate_limit given to the constructor stays)."""
+        """Forget every fault: the ones queued by `inject()` (for any operation) that no request has taken yet,
+        and the fault rate (as `set_fault_rate(0)`). The constructor's `rate_limit` and `latency` stay: they
+        are the server's settings, not faults. Use it between the steps of a test that share one server."""
         with self._lock:
             self._queued.clear()
             self._fault_rate, self._rate_faults = 0.0, ()
@@ -413,6 +416,8 @@ class FakeBatchServer:
             return list(self._log)
 
     def clear_requests(self) -> None:
+        """Forget the requests recorded so far: `requests` then lists only those read afterwards, for a test that
+        counts one step's requests on a shared server. Faults and `connections_opened` are kept."""
         with self._lock:
             self._log.clear()
 
