@@ -125,4 +125,3 @@ def test_a_post_is_not_retried_when_the_connection_failed_after_sending():
 def test_a_post_marked_idempotent_is_retried_like_a_get():
     for status in (None, 408, 500, 502, 504, 520, 522, 524, 599):
         assert delay(status, idempotent=True) == 0.5
-
