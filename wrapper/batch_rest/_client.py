@@ -369,6 +369,8 @@ class BatchClient(_seam.SyncResources, _ClientBase):
     README for which failures are retried). Both can be changed per call, or with with_options().
     http_client: your own httpx.Client (proxies, mTLS, transports); the client then leaves closing it to you.
     allow_insecure_http: permit a plain http:// base URL that is not loopback (the key would travel unencrypted).
+    default_headers: headers for every request (a call's extra_headers win); never Authorization or
+    X-Batch-Project, which come from api_key and project_key.
 
     Every operation of the API description is a method: `client.<resource>.<action>(...)`.
     """
