@@ -435,6 +435,8 @@ CONFIGURATION_ERRORS = {
     "project_key of the wrong type": ({"project_key": 5}, {}),
     "key from the environment, bad base URL": ({"api_key": None, "base_url": "ftp://x"}, {"BATCH_REST_API_KEY": KEY}),
     "key with a trailing newline": ({"api_key": KEY + "\n"}, {}),
+    "a gateway key in default_headers, bad base URL": ({"base_url": "ftp://x", "default_headers": DEFAULT_HEADERS}, {}),
+    "a gateway key in default_headers, bad timeout": ({"timeout": -1, "default_headers": DEFAULT_HEADERS}, {}),
 }
 
 
@@ -473,7 +475,7 @@ def _locals_shown(error: BaseException) -> str:
 def test_configuration_errors_do_not_show_the_key(kind, name, monkeypatch):
     error = _configuration_error(kind, name, monkeypatch)
     for text in (str(error), repr(error), repr(vars(error)), "".join(traceback.format_exception(error))):
-        assert KEY not in text
+        assert shown(text) == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -486,8 +488,18 @@ def test_configuration_error_tracebacks_with_locals_do_not_show_the_key(kind, na
         text = "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
     except AttributeError:  # Python 3.11 and the half-built client's repr: see the test below
         text = _locals_shown(error)
-    shown = [line.strip() for line in text.splitlines() if KEY in line]
-    assert shown == []
+    assert [line.strip() for line in text.splitlines() if shown(line)] == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_with_options_refusing_an_argument_does_not_show_the_default_headers(kind):
+    cls = batch_rest.BatchClient if kind == "sync" else batch_rest.AsyncBatchClient
+    client = cls(KEY, PROJECT, default_headers={"X-Trace": "t"})
+    with pytest.raises(ValueError, match="timeout") as caught:
+        client.with_options(timeout=-1, default_headers=DEFAULT_HEADERS)
+    text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "with_options" in text
+    assert [line.strip() for line in text.splitlines() if shown(line)] == []
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -87,7 +87,10 @@ class _ClientBase:
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         secret_key = _config.as_secret(api_key)
-        del api_key  # from here on, no frame holds the key in plain text (tracebacks may show locals)
+        headers = _config.check_default_headers(default_headers)
+        # From here on, no frame holds the key, or a credential among the default headers, in plain text
+        # (tracebacks may show locals).
+        del api_key, default_headers
         if http_client is not None and not isinstance(http_client, self._http_class):
             raise TypeError(
                 f"http_client must be an httpx.{self._http_class.__name__}, not {type(http_client).__name__}"
@@ -101,7 +104,7 @@ class _ClientBase:
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
+            default_headers=headers,
         )
         self._retry_policy = RetryPolicy(max_retries=self._settings.max_retries)
         self._headers = _client_headers(self._settings)
@@ -136,13 +139,14 @@ class _ClientBase:
         """A client with other defaults, sharing this one's connection pool (closing it leaves the pool open).
 
         `default_headers` are added to this client's (a name it already has takes the new value)."""
+        more = _config.check_default_headers(default_headers)
+        del default_headers  # see __init__
         settings = self._settings
         if timeout is not None:
             settings = attrs.evolve(settings, timeout=_config.check_timeout(timeout))
         if max_retries is not None:
             settings = attrs.evolve(settings, max_retries=_config.check_max_retries(max_retries))
-        if default_headers is not None:
-            more = _config.check_default_headers(default_headers)
+        if more:
             settings = attrs.evolve(settings, default_headers=_config.merged_headers(settings.default_headers, more))
         clone = copy.copy(self)
         for cached in [name for name in vars(clone) if not name.startswith("_")]:

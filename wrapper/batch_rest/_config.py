@@ -36,6 +36,16 @@ _CLIENT_HEADERS = {
 }
 
 
+class DefaultHeaders(tuple[tuple[str, str], ...]):
+    """Checked default headers, as name-value pairs, whose repr hides credential values: a traceback's locals show
+    every frame that holds them (as the key is held in a Secret)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"DefaultHeaders({headers_repr(self)})"
+
+
 @frozen
 class Settings:
     api_key: Secret = field(repr=False)
@@ -44,8 +54,7 @@ class Settings:
     api_version: str
     timeout: httpx.Timeout
     max_retries: int
-    # Name-value pairs, checked; their repr hides credential values (a traceback's locals show the settings).
-    default_headers: tuple[tuple[str, str], ...] = field(default=(), repr=headers_repr)
+    default_headers: DefaultHeaders = field(factory=DefaultHeaders)
 
 
 def as_secret(api_key: object) -> Secret | None:
@@ -151,23 +160,23 @@ def check_headers(headers: object, argument: str = "extra_headers") -> Mapping[s
     return headers
 
 
-def check_default_headers(headers: object) -> tuple[tuple[str, str], ...]:
+def check_default_headers(headers: object) -> DefaultHeaders:
     """default_headers: as extra_headers, but never Authorization or X-Batch-Project, which come from the client's
     own arguments (a default header replacing them would send every request with another key or project)."""
     if headers is None:
-        return ()
+        return DefaultHeaders()
     checked = check_headers(headers, "default_headers")
     taken = [_CLIENT_HEADERS[name.lower()] for name in checked if name.lower() in _CLIENT_HEADERS]
     if taken:
         names, arguments = " and ".join(h for h, _ in taken), " and ".join(a for _, a in taken)
         raise ValueError(f"default_headers cannot set {names}: pass {arguments} to the client instead")
-    return tuple(checked.items())
+    return DefaultHeaders(checked.items())
 
 
-def merged_headers(base: tuple[tuple[str, str], ...], more: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+def merged_headers(base: DefaultHeaders, more: DefaultHeaders) -> DefaultHeaders:
     """`base` with `more` over it, names compared without case (as HTTP does)."""
     merged = {name.lower(): (name, value) for name, value in (*base, *more)}
-    return tuple(merged.values())
+    return DefaultHeaders(merged.values())
 
 
 def resolve(
@@ -179,13 +188,13 @@ def resolve(
     timeout: object,
     max_retries: object,
     allow_insecure_http: object,
-    default_headers: object = None,
+    default_headers: DefaultHeaders | None = None,
 ) -> Settings:
-    """Checked settings. The environment is read in place, never held in a local (it may hold the key)."""
+    """Checked settings (default_headers: already checked). The environment is read in place, never held in a local
+    (it may hold the key)."""
     if not isinstance(allow_insecure_http, bool):
         raise TypeError(f"allow_insecure_http must be a bool, not {type(allow_insecure_http).__name__}")
     max_retries = check_max_retries(max_retries)
-    checked_headers = check_default_headers(default_headers)
 
     if api_version is None:
         api_version, version_source = os.environ.get(ENV_API_VERSION) or _seam.DEFAULT_API_VERSION, ENV_API_VERSION
@@ -213,7 +222,7 @@ def resolve(
         api_version=api_version,
         timeout=check_timeout(timeout),
         max_retries=max_retries,
-        default_headers=checked_headers,
+        default_headers=default_headers or DefaultHeaders(),
     )
 
 
