@@ -94,6 +94,11 @@ FAULTS: dict[str, tuple[Fault, float | tuple[float, float]]] = {
     "429 without Retry-After": (Fault.rate_limit(), BACKOFF),
     "500": (Fault.server_error(), BACKOFF),
     "503": (Fault.service_unavailable(), BACKOFF),
+    # A GET is retried on what a CDN or a proxy in front of the API answers, too (a POST is not: check_retries.py).
+    "408": (Fault.error(408), BACKOFF),
+    "520": (Fault.error(520), BACKOFF),
+    "522": (Fault.error(522), BACKOFF),
+    "524": (Fault.error(524), BACKOFF),
     "dropped before the response": (Fault.drop_before_response(), BACKOFF),
     "dropped mid-body": (Fault.drop_mid_body(), BACKOFF),
     "slower than the client's timeout": (Fault.slow(CLIENT_TIMEOUT + 1.5), BACKOFF),

@@ -1,8 +1,9 @@
 """Bad input: every public argument, of a wrong type or out of range, raises before any request is sent.
 
-BatchClient / AsyncBatchClient (every constructor argument), list(page_size, start_cursor, **params),
-list_page(limit, cursor, **params) and resource(name). A rejected value raises TypeError, ValueError or
-ConfigurationError whose message names the argument; an accepted one gives a client (or a listing) that works.
+BatchClient / AsyncBatchClient (every constructor argument, default_headers included), list(page_size,
+start_cursor, **params), list_page(limit, cursor, **params) and resource(name). A rejected value raises TypeError,
+ValueError or ConfigurationError whose message names the argument; an accepted one gives a client (or a listing)
+that works.
 Hypothesis draws the values; a recording MockTransport checks that nothing was sent.
 """
 
@@ -127,6 +128,16 @@ CONSTRUCTOR_CASES = [
     ("allow_insecure_http", "yes", TypeError),
     ("allow_insecure_http", 1, TypeError),
     ("allow_insecure_http", None, TypeError),
+    ("default_headers", "X-Trace: 1", TypeError),
+    ("default_headers", [("X-Trace", "1")], TypeError),
+    ("default_headers", {"X-Trace": 1}, TypeError),
+    ("default_headers", {b"X-Trace": "1"}, TypeError),
+    ("default_headers", {"X-Trace": "a\nb"}, ValueError),
+    ("default_headers", {"X Trace": "1"}, ValueError),
+    ("default_headers", {"": "1"}, ValueError),
+    ("default_headers", {"Authorization": "Bearer other"}, ValueError),
+    ("default_headers", {"authorization": "Basic eDp5"}, ValueError),
+    ("default_headers", {"X-BATCH-PROJECT": "other"}, ValueError),
 ]
 
 
@@ -171,10 +182,16 @@ junk = st.one_of(
         st.one_of(st.just(""), st.text(max_size=10), st.sampled_from([":0", ":65535", ":65536", ":-1", "/2.11/"])),
     ),
     st.builds(httpx.Timeout, st.one_of(st.none(), st.floats(allow_nan=False, min_value=0.001, max_value=60))),
+    st.dictionaries(
+        st.one_of(st.text(max_size=12), st.sampled_from(["Authorization", "X-Batch-Project", "User-Agent", "X-T"])),
+        st.one_of(st.text(max_size=12), st.integers()),
+        max_size=3,
+    ),
 )
 constructor_arguments = st.sampled_from(
-    ["api_key", "project_key", "api_version", "base_url", "timeout", "max_retries", "allow_insecure_http"]
-)
+    ["api_key", "project_key", "api_version", "base_url", "timeout", "max_retries", "allow_insecure_http",
+     "default_headers"]
+)  # fmt: skip
 
 
 @pytest.mark.timeout(60)

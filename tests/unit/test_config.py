@@ -154,3 +154,41 @@ def test_log_handler_from_the_environment(monkeypatch):
     finally:
         logger.handlers[:] = before
         logger.setLevel(logging.NOTSET)
+
+
+# -- default_headers --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [batch_rest.BatchClient, batch_rest.AsyncBatchClient])
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"Authorization": "Bearer other"}, ["Authorization", "api_key="]),
+        ({"AUTHORIZATION": "x"}, ["Authorization", "api_key="]),
+        ({"x-batch-project": "other"}, ["X-Batch-Project", "project_key="]),
+        ({"X-Trace": "t", "authorization": "a", "X-Batch-Project": "p"}, ["api_key=", "project_key="]),
+    ],
+)
+def test_default_headers_cannot_replace_the_credentials(cls, headers, named):
+    with pytest.raises(ValueError, match="default_headers") as caught:
+        cls("k", "p", default_headers=headers)
+    for word in named:
+        assert word in str(caught.value)
+    assert "other" not in str(caught.value)  # a value is never echoed: it may be a key
+
+
+def test_default_headers_are_kept_checked_and_hidden_in_the_settings_repr():
+    client = batch_rest.BatchClient("k", "p", default_headers={"X-Trace": "t-1", "X-Api-Key": "gateway-secret"})
+    assert client._settings.default_headers == (("X-Trace", "t-1"), ("X-Api-Key", "gateway-secret"))
+    assert "gateway-secret" not in repr(client._settings)
+    assert "t-1" in repr(client._settings)
+
+
+def test_default_headers_none_is_no_default_headers():
+    assert batch_rest.BatchClient("k", "p", default_headers=None)._settings.default_headers == ()
+
+
+def test_a_default_header_value_is_never_echoed_in_its_error():
+    with pytest.raises(ValueError, match=r"default_headers\['X-Api-Key'\]") as caught:
+        batch_rest.BatchClient("k", "p", default_headers={"X-Api-Key": "secret\nvalue"})
+    assert "secret" not in str(caught.value)

@@ -1,6 +1,7 @@
 """Which error a response or an httpx exception becomes: one row of the error tree per test case."""
 
 import json
+import pickle
 
 import httpx
 import pytest
@@ -124,3 +125,132 @@ def test_a_timeout_is_a_connection_error():
 def test_every_error_class_is_exported_at_top_level():
     for name in errors.__all__:
         assert getattr(batch_rest, name) is getattr(errors, name)
+
+
+# -- Redaction: every credential the request carried, hidden from everything an error keeps -------------------
+
+TOKEN = "tok-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-Api-Key", "Api-Key", "X-Auth-Token",
+     "X-Access-Token", "Ocp-Apim-Subscription-Key", "X-Client-Secret", "X-Session-Id", b"authorization"],
+)  # fmt: skip
+def test_headers_named_for_a_credential_are_credentials(name):
+    assert errors.is_credential_header(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["X-Batch-Project", "User-Agent", "Accept", "Content-Type", "X-Trace", "WWW-Authenticate", "Retry-After"]
+)
+def test_other_headers_are_not(name):
+    assert not errors.is_credential_header(name)
+
+
+def test_a_request_with_credentials_in_several_headers_has_each_scrubbed():
+    request = httpx.Request(
+        "GET",
+        f"https://api.batch.com/2.11/segments/list?from={TOKEN}-cursor",
+        headers={
+            "Authorization": f"Bearer {TOKEN}-bearer",
+            "Cookie": f"lang=en; session={TOKEN}-cookie",
+            "X-Api-Key": f"{TOKEN}-apikey",
+            "X-Batch-Project": "proj-1",
+        },
+    )
+    echoed = " ".join(f"{TOKEN}-{what}" for what in ("bearer", "cookie", "apikey")) + " lang=en proj-1"
+    redaction = errors.Redaction((), request)
+    assert redaction.text(echoed) == "[REDACTED] [REDACTED] [REDACTED] lang=en proj-1"  # short and readable: kept
+    assert redaction.content(echoed.encode()) == b"[REDACTED] [REDACTED] [REDACTED] lang=en proj-1"
+    copy = redaction.request(request)
+    assert [copy.headers[n] for n in ("authorization", "cookie", "x-api-key")] == ["[REDACTED]"] * 3
+    assert copy.headers["x-batch-project"] == "proj-1"
+    assert TOKEN not in repr(redaction)
+
+
+def test_the_clients_own_key_is_scrubbed_whatever_its_length():
+    assert errors.Redaction([Secret("k3y")]).text("a k3y b") == "a [REDACTED] b"
+    assert errors.Redaction((), httpx.Request("GET", "https://x", headers={"X-Api-Key": "k3y"})).text("k3y") == "k3y"
+
+
+def test_a_credential_cut_short_is_scrubbed_down_to_eight_characters():
+    redaction = errors.Redaction([Secret(TOKEN)])
+    assert redaction.text(f"got '{TOKEN[:12]}...'") == "got '[REDACTED]...'"
+    assert redaction.text(f"{TOKEN[:8]} and {TOKEN[:7]}") == f"[REDACTED] and {TOKEN[:7]}"
+    assert redaction.content(f"{TOKEN}{TOKEN}x".encode()) == b"[REDACTED][REDACTED]x"
+
+
+def test_credentials_sharing_their_start_are_each_scrubbed_whole():
+    jwt_a, jwt_b = "eyJhbGciOiJIUzI1NiJ9.payload-a.sig-a", "eyJhbGciOiJIUzI1NiJ9.payload-b.sig-b"
+    request = httpx.Request("GET", "https://x", headers={"Authorization": f"Bearer {jwt_a}", "X-Id-Token": jwt_b})
+    assert errors.Redaction((), request).text(f"{jwt_b} {jwt_a}") == "[REDACTED] [REDACTED]"
+
+
+def test_an_error_response_keeps_scrubbed_copies_and_redacted_credential_headers():
+    request = httpx.Request("GET", "https://api.batch.com/2.11/x", headers={"Authorization": f"Bearer {TOKEN}"})
+    body = json.dumps({"error_code": "E", "error_message": f"you sent {TOKEN}"}).encode()
+    answer = httpx.Response(
+        401,
+        content=body,
+        headers={"Set-Cookie": f"sid={TOKEN}", "X-Echo": f"Bearer {TOKEN}", "WWW-Authenticate": 'Bearer realm="a"'},
+        request=request,
+    )
+    error = errors.error_for_response(answer)
+    assert error.error_message == "you sent [REDACTED]"
+    assert error.headers["set-cookie"] == "[REDACTED]"
+    assert error.headers["x-echo"] == "[REDACTED]"
+    assert error.headers["www-authenticate"] == 'Bearer realm="a"'  # why the 401: kept
+    assert error.response.headers["set-cookie"] == "[REDACTED]"
+    assert error.request.headers["authorization"] == "[REDACTED]"
+    assert TOKEN.encode() not in pickle.dumps(error)
+
+
+def test_an_httpx_exception_is_chained_as_a_scrubbed_copy_without_traceback():
+    request = httpx.Request("POST", "https://api.batch.com/2.11/x", headers={"Authorization": f"Bearer {TOKEN}"})
+    try:
+        raise httpx.RemoteProtocolError(f"illegal header line: b'echo: {TOKEN}'", request=request)
+    except httpx.RemoteProtocolError as exc:
+        exc.add_note(f"note {TOKEN}")
+        error = errors.error_for_exception(exc, request)
+    cause = error.__cause__
+    assert type(cause) is httpx.RemoteProtocolError
+    assert str(cause) == "illegal header line: b'echo: [REDACTED]'"
+    assert cause.__notes__ == ["note [REDACTED]"]
+    assert cause.request.headers["authorization"] == "[REDACTED]"
+    assert (cause.__traceback__, cause.__cause__, cause.__context__) == (None, None, None)
+    assert error.__suppress_context__
+    assert TOKEN not in str(error)
+    assert error.request.headers["authorization"] == "[REDACTED]"
+    assert TOKEN.encode() not in pickle.dumps(error) + pickle.dumps(cause)
+
+
+def test_an_exception_class_that_cannot_be_copied_is_kept_as_its_message():
+    class Odd(httpx.TransportError):
+        def __new__(cls, needed):
+            return super().__new__(cls, needed)
+
+    request = httpx.Request("GET", "https://x", headers={"Authorization": f"Bearer {TOKEN}"})
+    error = errors.error_for_exception(Odd(f"odd {TOKEN}"), request)
+    assert str(error.__cause__) == "Odd: odd [REDACTED]"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Authorization": "Bearer x", "X-Trace": "t"}, "{'Authorization': '[REDACTED]', 'X-Trace': 't'}"),
+        ((("X-Api-Key", "k"),), "{'X-Api-Key': '[REDACTED]'}"),
+        (None, "None"),
+        ([1, 2], "[1, 2]"),
+    ],
+)
+def test_headers_repr_hides_credential_values(headers, expected):
+    assert errors.headers_repr(headers) == expected
+
+
+def test_the_start_of_a_scheme_or_a_cookie_name_is_ordinary_text():
+    request = httpx.Request(
+        "GET", "https://x", headers={"Authorization": f"Bearer {TOKEN}", "Cookie": f"session={TOKEN}"}
+    )
+    text = "Bearer token required; session=tokens expired"
+    assert errors.Redaction((), request).text(text) == text

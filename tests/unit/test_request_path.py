@@ -13,6 +13,7 @@ import pytest
 from test_client import KEY, FakeBatch, Harness, error
 
 import batch_rest
+import batch_rest._resource
 from batch_rest import errors
 
 
@@ -66,6 +67,62 @@ def test_with_options_shares_the_pool_and_leaves_the_original_unchanged(kind):
     assert api.requests[-1].extensions["timeout"] == httpx.Timeout(4.0).as_dict()
     assert harness.client._settings.max_retries == 0
     assert repr(patient).endswith("timeout=4.0, max_retries=2)")
+
+
+def test_default_headers_are_sent_on_every_request_and_a_calls_extra_headers_win(kind):
+    api = FakeBatch(250)
+    defaults = {"X-Trace": "default", "X-Tenant": "t1", "User-Agent": "my-app/1.0"}
+    harness = Harness(kind, api, default_headers=defaults)
+    harness.codes()
+    harness.run(lambda c: c.segments.list_page(extra_headers={"x-trace": "call", "Authorization": "Bearer call"}))
+    listing, call = api.requests[:3], api.requests[3]
+    assert [(r.headers["x-trace"], r.headers["x-tenant"]) for r in listing] == [("default", "t1")] * 3
+    assert {r.headers["user-agent"] for r in listing} == {"my-app/1.0"}  # not a credential: a default may set it
+    assert {r.headers["authorization"] for r in listing} == {f"Bearer {KEY}"}
+    assert {r.headers["x-batch-project"] for r in listing} == {"proj"}
+    assert (call.headers["x-trace"], call.headers["x-tenant"]) == ("call", "t1")
+    assert call.headers["authorization"] == "Bearer call"  # the call's own choice, as extra_headers always allowed
+    assert call.headers.get_list("x-trace") == ["call"]
+
+
+def test_with_options_adds_default_headers_to_a_copy(kind):
+    api = FakeBatch(5)
+    harness = Harness(kind, api, default_headers={"X-Trace": "a", "X-Keep": "k"})
+    traced = harness.client.with_options(default_headers={"x-trace": "b", "X-New": "n"})
+    assert traced._http is harness.client._http
+    harness.run(lambda c: traced.segments.list_page())
+    harness.run(lambda c: c.segments.list_page())
+    copy, original = api.requests
+    assert [copy.headers.get(n) for n in ("x-trace", "x-keep", "x-new")] == ["b", "k", "n"]
+    assert [original.headers.get(n) for n in ("x-trace", "x-keep", "x-new")] == ["a", "k", None]
+    assert copy.headers["authorization"] == original.headers["authorization"] == f"Bearer {KEY}"
+    untouched = harness.client.with_options(timeout=2.0)
+    assert untouched._headers == harness.client._headers
+
+
+@pytest.mark.parametrize(
+    ("headers", "error_type", "words"),
+    [
+        ({"Authorization": "Bearer other"}, ValueError, ["default_headers", "Authorization", "api_key="]),
+        ({"X-Batch-Project": "other"}, ValueError, ["default_headers", "X-Batch-Project", "project_key="]),
+        ({"X-Trace": 5}, TypeError, ["default_headers"]),
+        (["X-Trace"], TypeError, ["default_headers"]),
+    ],
+)
+def test_bad_default_headers_in_with_options_raise_before_any_request(kind, headers, error_type, words):
+    api = FakeBatch(5)
+    harness = Harness(kind, api)
+    with pytest.raises(error_type) as caught:
+        harness.client.with_options(default_headers=headers)
+    for word in words:
+        assert word in str(caught.value)
+    assert api.requests == []
+
+
+def test_options_in_a_traceback_hide_the_credentials_of_extra_headers():
+    options = batch_rest._resource.RequestOptions(2.0, None, {"Authorization": "Bearer other", "X-Trace": "t"})
+    assert "other" not in repr(options)
+    assert "'X-Trace': 't'" in repr(options)
 
 
 def test_closing_a_copy_leaves_the_shared_pool_open(kind):

@@ -84,9 +84,13 @@ class _ClientBase:
         max_retries: int = 3,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         secret_key = _config.as_secret(api_key)
-        del api_key  # from here on, no frame holds the key in plain text (tracebacks may show locals)
+        headers = _config.check_default_headers(default_headers)
+        # From here on, no frame holds the key, or a credential among the default headers, in plain text
+        # (tracebacks may show locals).
+        del api_key, default_headers
         if http_client is not None and not isinstance(http_client, self._http_class):
             raise TypeError(
                 f"http_client must be an httpx.{self._http_class.__name__}, not {type(http_client).__name__}"
@@ -100,17 +104,10 @@ class _ClientBase:
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
+            default_headers=headers,
         )
         self._retry_policy = RetryPolicy(max_retries=self._settings.max_retries)
-        # httpx.Headers hides Authorization in its repr, so the key stays out of reprs and traceback locals.
-        self._headers = httpx.Headers(
-            {
-                "Authorization": f"Bearer {self._settings.api_key.reveal()}",
-                "X-Batch-Project": self._settings.project_key,
-                "User-Agent": _USER_AGENT,
-                "Accept": "application/json",
-            }
-        )
+        self._headers = _client_headers(self._settings)
         self._random: Callable[[], float] = random.random
         self._owns_http = http_client is None
         self._http = http_client or self._http_class(timeout=self._settings.timeout)
@@ -132,18 +129,31 @@ class _ClientBase:
             f"timeout={s.timeout.read}, max_retries={s.max_retries})"
         )
 
-    def with_options(self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None) -> Self:
-        """A client with other defaults, sharing this one's connection pool (closing it leaves the pool open)."""
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client with other defaults, sharing this one's connection pool (closing it leaves the pool open).
+
+        `default_headers` are added to this client's (a name it already has takes the new value)."""
+        more = _config.check_default_headers(default_headers)
+        del default_headers  # see __init__
         settings = self._settings
         if timeout is not None:
             settings = attrs.evolve(settings, timeout=_config.check_timeout(timeout))
         if max_retries is not None:
             settings = attrs.evolve(settings, max_retries=_config.check_max_retries(max_retries))
+        if more:
+            settings = attrs.evolve(settings, default_headers=_config.merged_headers(settings.default_headers, more))
         clone = copy.copy(self)
         for cached in [name for name in vars(clone) if not name.startswith("_")]:
             del vars(clone)[cached]  # the resources (cached properties) still point at this client
         clone._settings, clone._owns_http = settings, False
         clone._retry_policy = RetryPolicy(max_retries=settings.max_retries)
+        clone._headers = _client_headers(settings)
         return clone
 
     def resource(self, operation: str) -> Any:
@@ -231,20 +241,25 @@ class _ClientBase:
         """The request for `operation`, from checked arguments: TypeError / ValueError before anything is sent."""
         s = self._settings
         kwargs = operation.request_kwargs(args, s.project_key)
-        headers = self._headers.copy()
-        headers.update(kwargs.get("headers") or {})
-        if options.extra_headers is not None:
-            headers.update(_config.check_headers(options.extra_headers))
+        extra = None if options.extra_headers is None else _config.check_headers(options.extra_headers)
         # The query is encoded here, by httpx's own QueryParams, because build_request(params=...) would have
         # httpx parse the URL four times: a third of the wrapper's per-page cost.
         query = httpx.QueryParams(kwargs.get("params") or {})
         return self._http.build_request(
             kwargs["method"].upper(),
             f"{s.base_url}{kwargs['url']}?{query}" if query else s.base_url + kwargs["url"],
-            headers=headers,
+            headers=self._request_headers(kwargs.get("headers"), extra),
             json=kwargs.get("json"),
             timeout=s.timeout if options.timeout is None else _config.check_timeout(options.timeout),
         )
+
+    def _request_headers(self, operation: Mapping[str, str] | None, extra: Mapping[str, str] | None) -> httpx.Headers:
+        """The client's headers (its defaults included), the operation's header parameters, then the call's
+        extra_headers, each over the previous."""
+        headers = self._headers.copy()
+        headers.update(operation or {})
+        headers.update(extra or {})
+        return headers
 
     def _plan(
         self,
@@ -267,36 +282,43 @@ class _ClientBase:
             started = time.perf_counter()
             outcome = yield Send(request)
             elapsed_ms = (time.perf_counter() - started) * 1000
+            error: BatchError
             if isinstance(outcome, httpx.Response):
                 _log_attempt(request, outcome.status_code, elapsed_ms, attempt)
                 if outcome.is_success or operation.returns_location(outcome.status_code):
                     parsed = functools.partial(self._parsed, parse, outcome)
                     return RawResponse(outcome, parsed) if raw else parsed()
-                api_error = error_for_response(outcome, secrets=secrets)
-                error: BatchError = api_error
-                failure = Failure(outcome.status_code, api_error.retry_after)
+                error = api_error = error_for_response(outcome, secrets=secrets)
+                failure: Failure | None = Failure(outcome.status_code, api_error.retry_after)
+                reason: int | str = outcome.status_code
             else:
                 assert outcome is not None, "a plan is only resumed with the outcome of the request it yielded"
-                _log_attempt(request, type(outcome).__name__, elapsed_ms, attempt)
-                error = error_for_exception(outcome, request)
-                if not isinstance(error, BatchConnectionError):  # an undecodable body: asking again won't help
-                    raise error from outcome
-                failure = Failure(None, sent=error.request_sent)
-            delay = retry_delay(policy, failure, retries_done=attempt - 1, idempotent=idempotent, jitter=self._random())
+                reason = type(outcome).__name__
+                _log_attempt(request, reason, elapsed_ms, attempt)
+                error = error_for_exception(outcome, request, secrets=secrets)  # chained to a scrubbed copy
+                # An undecodable body (MalformedResponseError): asking again won't help.
+                failure = Failure(None, sent=error.request_sent) if isinstance(error, BatchConnectionError) else None
+            # The response or httpx exception holds the request, credentials and all: once the error holds scrubbed
+            # copies, this frame (which a traceback printer may show with its locals) lets go of it.
+            outcome = None
+            delay = None
+            if failure is not None:
+                jitter = self._random()
+                delay = retry_delay(policy, failure, retries_done=attempt - 1, idempotent=idempotent, jitter=jitter)
             if delay is None:
                 error.attempts = attempt
-                raise error from (outcome if isinstance(outcome, Exception) else None)
+                raise error
             logger.info(
                 "retrying %s %s in %.1f s after %s (attempt %d of %d)",
                 request.method,
                 _path(request),
                 delay,
-                failure.status or type(outcome).__name__,
+                reason,
                 attempt + 1,
                 policy.max_retries + 1,
                 extra={
                     "retry_in": delay,
-                    "retry_reason": failure.status or type(outcome).__name__,
+                    "retry_reason": reason,
                     "retry_attempt": attempt + 1,
                     "retry_max_attempts": policy.max_retries + 1,
                 },
@@ -307,7 +329,10 @@ class _ClientBase:
         try:
             return parse(response)
         except _seam.BodyMismatch as exc:
-            raise malformed(str(exc), response, secrets=(self._settings.api_key,)) from None
+            error = malformed(str(exc), response, secrets=(self._settings.api_key,))
+        # Raised out here, not in the except block, so as not to chain the mismatch (`__context__`): its message
+        # quotes the body unscrubbed.
+        raise error
 
     def _check_open(self) -> None:
         if self._http.is_closed:
@@ -315,6 +340,17 @@ class _ClientBase:
                 f"this {type(self).__name__} is closed (close() was called, or its `with` block ended): "
                 "create a new client"
             )
+
+
+def _client_headers(settings: _config.Settings) -> httpx.Headers:
+    """What every request of a client carries: its default headers, then its credentials, which they cannot
+    replace (the configuration refuses them)."""
+    # httpx.Headers hides Authorization in its repr, so the key stays out of reprs and traceback locals.
+    headers = httpx.Headers({"User-Agent": _USER_AGENT, "Accept": "application/json"})
+    headers.update(dict(settings.default_headers))
+    headers["Authorization"] = f"Bearer {settings.api_key.reveal()}"
+    headers["X-Batch-Project"] = settings.project_key
+    return headers
 
 
 def _path(request: httpx.Request) -> str:
@@ -337,6 +373,8 @@ class BatchClient(_seam.SyncResources, _ClientBase):
     README for which failures are retried). Both can be changed per call, or with with_options().
     http_client: your own httpx.Client (proxies, mTLS, transports); the client then leaves closing it to you.
     allow_insecure_http: permit a plain http:// base URL that is not loopback (the key would travel unencrypted).
+    default_headers: headers for every request (a call's extra_headers win); never Authorization or
+    X-Batch-Project, which come from api_key and project_key.
 
     Every operation of the API description is a method: `client.<resource>.<action>(...)`.
     """
@@ -365,6 +403,7 @@ class BatchClient(_seam.SyncResources, _ClientBase):
                     self._sleep(step.seconds)
                     outcome = None
         finally:
+            outcome = None  # see _plan: the plan's error holds scrubbed copies of what this held
             plan.close()
 
     def close(self) -> None:
@@ -410,6 +449,7 @@ class AsyncBatchClient(_seam.AsyncResources, _ClientBase):
                     await self._sleep(step.seconds)
                     outcome = None
         finally:
+            outcome = None  # see _plan: the plan's error holds scrubbed copies of what this held
             plan.close()
 
     async def aclose(self) -> None:

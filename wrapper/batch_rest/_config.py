@@ -17,7 +17,7 @@ from attrs import field, frozen
 
 from . import _seam
 from ._secret import Secret
-from .errors import ConfigurationError
+from .errors import ConfigurationError, headers_repr
 
 ENV_API_KEY = "BATCH_REST_API_KEY"
 ENV_PROJECT_KEY = "BATCH_PROJECT_KEY"
@@ -29,6 +29,21 @@ _API_VERSION = re.compile(r"[0-9]+\.[0-9]+")
 _MAX_TIMEOUT = 1e6
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # visible ASCII: anything else cannot go in a header verbatim
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
+# The headers the client sets from its own arguments, which default_headers cannot replace, and those arguments.
+_CLIENT_HEADERS = {
+    "authorization": ("Authorization", "api_key="),
+    "x-batch-project": ("X-Batch-Project", "project_key="),
+}
+
+
+class DefaultHeaders(tuple[tuple[str, str], ...]):
+    """Checked default headers, as name-value pairs, whose repr hides credential values: a traceback's locals show
+    every frame that holds them (as the key is held in a Secret)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"DefaultHeaders({headers_repr(self)})"
 
 
 @frozen
@@ -39,6 +54,7 @@ class Settings:
     api_version: str
     timeout: httpx.Timeout
     max_retries: int
+    default_headers: DefaultHeaders = field(factory=DefaultHeaders)
 
 
 def as_secret(api_key: object) -> Secret | None:
@@ -135,16 +151,37 @@ def check_flag(value: object, name: str) -> bool:
     return value
 
 
-def check_headers(headers: object) -> Mapping[str, str]:
-    """extra_headers: names and values a header can carry verbatim (printable ASCII; values may hold spaces)."""
+def check_headers(headers: object, argument: str = "extra_headers") -> Mapping[str, str]:
+    """Names and values a header can carry verbatim (printable ASCII; values may hold spaces). Values are never
+    quoted in the errors: they may be credentials."""
     if not isinstance(headers, Mapping):
-        raise TypeError(f"extra_headers must be a mapping of str to str, not {type(headers).__name__}")
+        raise TypeError(f"{argument} must be a mapping of str to str, not {type(headers).__name__}")
     for name, value in headers.items():
         if not (isinstance(name, str) and isinstance(value, str)):
-            raise TypeError(f"extra_headers must map str to str, got {name!r}: {type(value).__name__}")
+            shown = repr(name) if isinstance(name, str) else f"a {type(name).__name__}"
+            raise TypeError(f"{argument} must map str to str, got {shown}: {type(value).__name__}")
         if not _HEADER_SAFE.fullmatch(name) or not _HEADER_VALUE.fullmatch(value):
-            raise ValueError(f"extra_headers[{name!r}] cannot be sent: header names and values are printable ASCII")
+            raise ValueError(f"{argument}[{name!r}] cannot be sent: header names and values are printable ASCII")
     return headers
+
+
+def check_default_headers(headers: object) -> DefaultHeaders:
+    """default_headers: as extra_headers, but never Authorization or X-Batch-Project, which come from the client's
+    own arguments (a default header replacing them would send every request with another key or project)."""
+    if headers is None:
+        return DefaultHeaders()
+    checked = check_headers(headers, "default_headers")
+    taken = [_CLIENT_HEADERS[name.lower()] for name in checked if name.lower() in _CLIENT_HEADERS]
+    if taken:
+        names, arguments = " and ".join(h for h, _ in taken), " and ".join(a for _, a in taken)
+        raise ValueError(f"default_headers cannot set {names}: pass {arguments} to the client instead")
+    return DefaultHeaders(checked.items())
+
+
+def merged_headers(base: DefaultHeaders, more: DefaultHeaders) -> DefaultHeaders:
+    """`base` with `more` over it, names compared without case (as HTTP does)."""
+    merged = {name.lower(): (name, value) for name, value in (*base, *more)}
+    return DefaultHeaders(merged.values())
 
 
 def resolve(
@@ -156,8 +193,10 @@ def resolve(
     timeout: object,
     max_retries: object,
     allow_insecure_http: object,
+    default_headers: DefaultHeaders | None = None,
 ) -> Settings:
-    """Checked settings. The environment is read in place, never held in a local (it may hold the key)."""
+    """Checked settings (default_headers: already checked). The environment is read in place, never held in a local
+    (it may hold the key)."""
     if not isinstance(allow_insecure_http, bool):
         raise TypeError(f"allow_insecure_http must be a bool, not {type(allow_insecure_http).__name__}")
     max_retries = check_max_retries(max_retries)
@@ -188,6 +227,7 @@ def resolve(
         api_version=api_version,
         timeout=check_timeout(timeout),
         max_retries=max_retries,
+        default_headers=default_headers or DefaultHeaders(),
     )
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
-from attrs import frozen
+from attrs import field, frozen
 
 from ._paging import AsyncPager, Page, Pager
+from .errors import headers_repr
 
 if TYPE_CHECKING:
     import httpx
@@ -50,7 +51,8 @@ class RequestOptions:
 
     timeout: float | httpx.Timeout | None = None
     max_retries: int | None = None
-    extra_headers: Mapping[str, str] | None = None
+    # Its repr hides credential values: a traceback's locals show the options of every call on the way.
+    extra_headers: Mapping[str, str] | None = field(default=None, repr=headers_repr)
     idempotent: bool = False  # a POST the caller knows is safe to repeat: retried like a GET
 
 

@@ -1,15 +1,20 @@
 """Whether to retry a failed attempt, and how long to wait first.
 
 Pure functions over plain data: the sync and async clients ask the same questions here and only differ in
-how they sleep. The rule never repeats a side effect:
+how they sleep. An idempotent call is retried on what Stainless SDKs retry (408, 429, every 5xx, a failed
+connection); a POST only when the server provably did not act on it:
 
-    failure                                      idempotent (GET, PUT, DELETE;          POST, PATCH
+    failure                                      idempotent (GET, PUT, DELETE...;       POST, PATCH
                                                  or idempotent=True)
     429, 503 (the server did nothing)            retry, honouring Retry-After           retry, the same
-    500, 502, 504                                retry                                  raise
     connection could not be made (nothing sent)  retry                                  retry
+    408, and every other 5xx (500-599: 500,      retry, honouring Retry-After           raise
+      502, 504, and a CDN's 520, 522, 524...)
     dropped or timed out after sending           retry                                  raise
-    anything else                                raise                                  raise
+    anything else (400, 401, 404, 409, 3xx...)   raise                                  raise
+
+A 408 or a 5xx does not prove that the server did nothing: a CDN's 524 means the origin took too long to answer,
+not that it did not act, and a proxy may answer 408 for its upstream. So a POST is not repeated after one.
 """
 
 from __future__ import annotations
@@ -20,9 +25,19 @@ from email.utils import parsedate_to_datetime
 
 from attrs import frozen
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Statuses by which the server says it did not act on the request: safe to repeat whatever the method.
 NOT_ACTED_ON = frozenset({429, 503})
+# Besides every 5xx, what is worth asking again when asking again is harmless: the server gave up waiting (408),
+# or asks for patience (429).
+TRANSIENT = frozenset({408, 429})
+
+
+def retryable_status(status: int, *, idempotent: bool) -> bool:
+    """Whether a response with this status is worth repeating: any transient failure when the call is idempotent,
+    only what the server provably did not act on otherwise."""
+    if idempotent:
+        return status in TRANSIENT or 500 <= status <= 599
+    return status in NOT_ACTED_ON
 
 
 @frozen
@@ -78,7 +93,7 @@ def retry_delay(
     if failure.status is None:
         if failure.sent and not idempotent:
             return None
-    elif failure.status not in (RETRYABLE_STATUSES if idempotent else NOT_ACTED_ON):
+    elif not retryable_status(failure.status, idempotent=idempotent):
         return None
     if failure.retry_after is not None:
         return failure.retry_after if failure.retry_after <= policy.max_retry_after else None

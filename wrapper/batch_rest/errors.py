@@ -19,18 +19,22 @@
 
 Bad arguments raise the built-in `TypeError` / `ValueError` before any request is sent.
 
-`error_for_response` and `error_for_exception` are the only places that decide which error a response or a
-foreign exception becomes. No message or attribute ever contains the API key: errors are built from the
-response (status, headers, body) and the request line (method, URL); the `.request` and `.response` they keep
-are copies with Authorization redacted and the key scrubbed from bodies and headers, in case a server or proxy
-echoes it. Every error pickles with its attributes (multiprocessing, task queues).
+`error_for_response`, `malformed` and `error_for_exception` are the only places that build an error from a
+response or a foreign exception, and `Redaction` the only place that decides what must not show: every
+credential the request carried (the client's key, and any header whose name says it holds one, whoever set it).
+Messages and attributes are built from the response (status, headers, body) and the request line, scrubbed; the
+`.request` and `.response` an error keeps are copies with credential headers redacted and credentials scrubbed
+from bodies, headers and URLs, in case a server or proxy echoes them; the httpx exception an error is chained to
+(`__cause__`) is such a copy too, without the traceback and chain whose frames hold the original request. Every
+error pickles with its attributes (multiprocessing, task queues).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ._secret import Secret
 
@@ -155,9 +159,11 @@ class BatchConnectionError(BatchError):
     """The server could not be reached, or the connection failed before a full response arrived.
 
     `request_sent` is False when the connection could not even be made: the server cannot have acted on it.
+    `request` is a copy of the request, credentials redacted; `__cause__` is httpx's exception, scrubbed the same.
     """
 
     request_sent: bool = True
+    request: httpx.Request | None = None
 
 
 class BatchTimeoutError(BatchConnectionError):
@@ -165,8 +171,9 @@ class BatchTimeoutError(BatchConnectionError):
 
 
 class MalformedResponseError(BatchError):
-    """A success status whose body is not what the API description says. `response`: as on APIError."""
+    """A success status whose body is not what the API description says. `request`, `response`: as on APIError."""
 
+    request: httpx.Request | None = None
     response: httpx.Response | None = None
 
     def __init__(self, reason: str, *, status_code: int | None, method: str, url: str, body_excerpt: str) -> None:
@@ -198,16 +205,201 @@ _ERROR_FOR_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def _scrub(text: str, secrets: Iterable[Secret]) -> str:
-    for secret in secrets:
-        text = text.replace(secret.reveal(), "[REDACTED]")
+# -- what must never show: the credentials a request carried ------------------------------------------------------
+
+_REDACTED = "[REDACTED]"
+# A header carries a credential when its name says so: Authorization, Proxy-Authorization, Cookie, X-Api-Key,
+# X-Auth-Token, Ocp-Apim-Subscription-Key... A false positive costs a redacted header in an error's copy; a false
+# negative, a leaked key. X-Batch-Project is not one: the project key names a project, grants nothing without the
+# REST key, and shows in the client's repr; scrubbing it from texts would also mangle them (it is short and
+# readable). Challenges (WWW-Authenticate) carry no credential and say why a 401 happened.
+_CREDENTIAL_NAME = re.compile(r"auth|cookie|key|token|secret|passw|session|credential|signature", re.IGNORECASE)
+_CHALLENGES = frozenset({"www-authenticate", "proxy-authenticate"})
+# Credentials found in headers are searched for in texts only from this length on: a shorter value (a cookie
+# `lang=en`) cannot be told from ordinary text, and replacing every "en" would garble the error. The client's own
+# key is always searched for, whatever its length.
+_SHORTEST_SEARCHED = 8
+_PART_SEPARATORS = re.compile(rb"[\s,;]+")
+# A token (no scheme, no name=, at most base64's padding): what is left of one cut short is still searched for.
+_TOKEN = re.compile(rb"[^\s,;=]+=*")
+
+
+def is_credential_header(name: str | bytes) -> bool:
+    """Whether a header of this name carries a credential (its value is never shown)."""
+    text = name.decode("latin-1") if isinstance(name, bytes) else name
+    return _CREDENTIAL_NAME.search(text) is not None and text.lower() not in _CHALLENGES
+
+
+def headers_repr(headers: object) -> str:
+    """The repr of headers a caller passed (a mapping, or name-value pairs), credential values hidden: what a
+    traceback's locals show of the options holding them."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    if not isinstance(pairs, Iterable) or isinstance(pairs, str | bytes):
+        return repr(headers)
+    try:
+        shown = {
+            name: _REDACTED if isinstance(name, str | bytes) and is_credential_header(name) else value
+            for name, value in pairs
+        }
+    except (TypeError, ValueError):  # not pairs: a bad argument, about to be refused; it shows as it came
+        return repr(headers)
+    return repr(shown)
+
+
+def _credential_parts(value: bytes) -> Iterator[bytes]:
+    """A credential header's value, and the secrets inside it: the token after an auth scheme (`Bearer <token>`),
+    each cookie's value (`a=<value>; b=<value>`)."""
+    yield value
+    for part in _PART_SEPARATORS.split(value):
+        yield part
+        if b"=" in part.rstrip(b"="):  # name=value, not base64 padding
+            yield part.split(b"=", 1)[1]
+
+
+def _hidden(text: AnyStr, values: list[AnyStr], tokens: list[AnyStr], redacted: AnyStr) -> AnyStr:
+    """`text` with every value replaced wherever it occurs whole, then any start of a token at least
+    _SHORTEST_SEARCHED long: a message that cut an echoed credential short (an excerpt, a quoted value) must not
+    show what is left of it. Whole values first: two credentials may share their start (JWTs do). Only tokens are
+    searched for by their start: that of `Bearer <token>` or `session=<token>` is ordinary text."""
+    for value in values:
+        text = text.replace(value, redacted)
+    for value in tokens:
+        head = value[:_SHORTEST_SEARCHED]
+        start = text.find(head)
+        while start != -1:
+            length, most = len(head), min(len(value), len(text) - start)
+            while length < most and text[start + length] == value[length]:
+                length += 1
+            text = text[:start] + redacted + text[start + length :]
+            start = text.find(head, start + len(redacted))
     return text
 
 
-def body_excerpt(content: bytes, secrets: Iterable[Secret] = ()) -> str:
+def _decoded(values: list[bytes]) -> list[str]:
+    """Header values as a text may hold them: decoded as UTF-8, and as Latin-1 (what httpx falls back to)."""
+    return list(dict.fromkeys(v.decode(codec, "replace") for v in values for codec in ("utf-8", "latin-1")))
+
+
+def _request_of(holder: object) -> httpx.Request | None:
+    """The request an httpx exception or response holds, if any."""
+    import httpx  # noqa: PLC0415 - see the imports
+
+    try:
+        request = getattr(holder, "request", None)
+    except RuntimeError:  # httpx's exceptions and responses raise it when they were given no request
+        return None
+    return request if isinstance(request, httpx.Request) else None
+
+
+class Redaction:
+    """The credentials what was sent carried, and copies with them hidden, for the errors to keep.
+
+    Hidden: the client's own key (`secrets`), and the value of every credential header of the requests (by name,
+    whatever set it: the client, `extra_headers`, `default_headers`, the user's httpx client or its auth flow).
+    The copies replace credential headers with `[REDACTED]` and every credential found in a text (a body, a
+    header, a URL, a message) as well, in case a server or proxy echoes it.
+    """
+
+    __slots__ = ("_bytes", "_texts", "_token_bytes", "_token_texts")
+
+    def __init__(self, secrets: Iterable[Secret] = (), *requests: httpx.Request | None) -> None:
+        found = {secret.reveal().encode() for secret in secrets if secret.reveal()}
+        for request in requests:
+            for name, value in request.headers.raw if request is not None else ():
+                if is_credential_header(name):
+                    found.update(part for part in _credential_parts(value) if len(part) >= _SHORTEST_SEARCHED)
+        # Longest first: a full header value goes before the token inside it.
+        self._bytes = sorted(found, key=len, reverse=True)
+        self._token_bytes = [v for v in self._bytes if len(v) >= _SHORTEST_SEARCHED and _TOKEN.fullmatch(v)]
+        self._texts, self._token_texts = _decoded(self._bytes), _decoded(self._token_bytes)
+
+    def __repr__(self) -> str:
+        return f"<Redaction of {len(self._bytes)} values>"
+
+    def text(self, text: str) -> str:
+        return _hidden(text, self._texts, self._token_texts, _REDACTED)
+
+    def content(self, content: bytes) -> bytes:
+        return _hidden(content, self._bytes, self._token_bytes, _REDACTED.encode())
+
+    def header_list(self, headers: httpx.Headers, *, drop: frozenset[bytes] = frozenset()) -> list[tuple[bytes, bytes]]:
+        # Raw bytes: a server may send values that are not ASCII, and they must survive the copy as they came.
+        return [
+            (name, _REDACTED.encode() if is_credential_header(name) else self.content(value))
+            for name, value in headers.raw
+            if name.lower() not in drop and name.lower() != b"transfer-encoding"
+        ]
+
+    def header_dict(self, headers: httpx.Headers) -> dict[str, str]:
+        return {name: _REDACTED if is_credential_header(name) else self.text(value) for name, value in headers.items()}
+
+    def request(self, request: httpx.Request) -> httpx.Request:
+        import httpx  # noqa: PLC0415 - see the imports
+
+        try:
+            content = request.content
+        except httpx.RequestNotRead:  # a streamed body, gone: nothing to keep
+            content = b""
+        return httpx.Request(
+            request.method,
+            self.text(str(request.url)),
+            headers=self.header_list(request.headers),
+            content=self.content(content),
+        )
+
+    def response(self, response: httpx.Response) -> httpx.Response:
+        """A copy of `response` that is safe to show, log or pickle; its body is already decoded."""
+        import httpx  # noqa: PLC0415 - see the imports
+
+        try:
+            content = response.content
+        except httpx.ResponseNotRead:
+            content = b""
+        request = _request_of(response)
+        return httpx.Response(
+            response.status_code,
+            headers=self.header_list(response.headers, drop=frozenset({b"content-encoding", b"content-length"})),
+            content=self.content(content),
+            request=None if request is None else self.request(request),
+        )
+
+    def exception(self, exc: BaseException) -> BaseException:
+        """A copy of a foreign exception, to chain to ours: its message, request and response scrubbed, and no
+        traceback or chain of its own (httpx's and httpcore's frames hold the request, headers included)."""
+        cls = type(exc)
+        try:
+            copy = cls.__new__(cls)
+        except TypeError:  # a class that needs arguments to exist: keep what it said
+            return RuntimeError(self.text(f"{cls.__name__}: {exc}"))
+        copy.args = tuple(self._scrubbed(arg) for arg in exc.args)
+        copy.__dict__.update({name: self._scrubbed(value) for name, value in vars(exc).items()})
+        return copy
+
+    def _scrubbed(self, value: object) -> object:
+        import httpx  # noqa: PLC0415 - see the imports
+
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bytes):
+            return self.content(value)
+        if isinstance(value, httpx.Request):
+            return self.request(value)
+        if isinstance(value, httpx.Response):
+            return self.response(value)
+        if isinstance(value, list):  # __notes__
+            return [self._scrubbed(item) for item in value]
+        if isinstance(value, tuple):
+            return tuple(self._scrubbed(item) for item in value)
+        return value
+
+
+# -- foreign responses and exceptions, mapped to ours: the only places that build errors from them ------------
+
+
+def body_excerpt(content: bytes, redaction: Redaction | None = None) -> str:
     text = content[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     excerpt = text[:_EXCERPT_CHARS] + ("..." if len(content) > _EXCERPT_CHARS else "")
-    return _scrub(excerpt, secrets)
+    return excerpt if redaction is None else redaction.text(excerpt)
 
 
 def _batch_error_fields(content: bytes) -> tuple[str | None, str | None]:
@@ -221,100 +413,69 @@ def _batch_error_fields(content: bytes) -> tuple[str | None, str | None]:
     return (code if isinstance(code, str) else None), (message if isinstance(message, str) else None)
 
 
-def _shown_request(request: httpx.Request, secrets: tuple[Secret, ...]) -> httpx.Request:
-    import httpx  # noqa: PLC0415 - see the imports
-
-    return httpx.Request(
-        request.method,
-        request.url,
-        headers=_shown_headers(request.headers, secrets),
-        content=_scrub_bytes(request.content, secrets),
-    )
-
-
-def _shown_response(response: httpx.Response, secrets: tuple[Secret, ...]) -> httpx.Response:
-    """A copy of `response` that is safe to show, log or pickle; its body is already decoded."""
-    import httpx  # noqa: PLC0415 - see the imports
-
-    return httpx.Response(
-        response.status_code,
-        headers=_shown_headers(response.headers, secrets, drop={b"content-encoding", b"content-length"}),
-        content=_scrub_bytes(response.content, secrets),
-        request=_shown_request(response.request, secrets),
-    )
-
-
-def _shown_headers(
-    headers: httpx.Headers, secrets: tuple[Secret, ...], drop: frozenset[bytes] | set[bytes] = frozenset()
-) -> list[tuple[bytes, bytes]]:
-    # Raw bytes: a server may send values that are not ASCII, and they must survive the copy as they came.
-    return [
-        (name, b"[REDACTED]" if name.lower() == b"authorization" else _scrub_bytes(value, secrets))
-        for name, value in headers.raw
-        if name.lower() not in drop and name.lower() != b"transfer-encoding"
-    ]
-
-
-def _scrub_bytes(content: bytes, secrets: tuple[Secret, ...]) -> bytes:
-    for secret in secrets:
-        content = content.replace(secret.reveal().encode(), b"[REDACTED]")
-    return content
-
-
 def error_for_response(response: httpx.Response, *, secrets: Iterable[Secret] = ()) -> APIError:
-    """The error an unsuccessful response means. Never raises, whatever the body."""
+    """The error an unsuccessful response means, with copies of the response and its request that hide every
+    credential the request carried (`secrets`: the client's own key). Never raises, whatever the body."""
     from ._retry import parse_retry_after  # noqa: PLC0415 - see the imports
 
+    redaction = Redaction(secrets, response.request)
     status = response.status_code
     cls = _ERROR_FOR_STATUS.get(status) or (ServerError if 500 <= status <= 599 else UnexpectedStatusError)
     error_code, error_message = _batch_error_fields(response.content)
-    secrets = tuple(secrets)
     error = cls(
         status_code=status,
         method=response.request.method,
-        url=str(response.request.url),
-        headers={k: _scrub(v, secrets) for k, v in response.headers.items()},
-        error_code=error_code and _scrub(error_code, secrets),
-        error_message=error_message and _scrub(error_message, secrets),
-        body_excerpt=None if error_code or error_message else body_excerpt(response.content, secrets) or None,
+        url=redaction.text(str(response.request.url)),
+        headers=redaction.header_dict(response.headers),
+        error_code=error_code and redaction.text(error_code),
+        error_message=error_message and redaction.text(error_message),
+        body_excerpt=None if error_code or error_message else body_excerpt(response.content, redaction) or None,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
     )
-    error.response = _shown_response(response, secrets)
+    error.response = redaction.response(response)
     error.request = error.response.request
     return error
 
 
 def malformed(reason: str, response: httpx.Response, *, secrets: Iterable[Secret] = ()) -> MalformedResponseError:
-    secrets = tuple(secrets)
+    """A success response whose body does not fit (`reason`), as error_for_response builds an error."""
+    redaction = Redaction(secrets, response.request)
     error = MalformedResponseError(
-        _scrub(reason, secrets),
+        redaction.text(reason),
         status_code=response.status_code,
         method=response.request.method,
-        url=str(response.request.url),
-        body_excerpt=body_excerpt(response.content, secrets),
+        url=redaction.text(str(response.request.url)),
+        body_excerpt=body_excerpt(response.content, redaction),
     )
-    error.response = _shown_response(response, secrets)
+    error.response = redaction.response(response)
+    error.request = error.response.request
     return error
 
 
-def error_for_exception(exc: httpx.HTTPError, request: httpx.Request) -> BatchError:
-    """The error an httpx exception raised while sending `request` means."""
+def error_for_exception(exc: httpx.HTTPError, request: httpx.Request, *, secrets: Iterable[Secret] = ()) -> BatchError:
+    """The error an httpx exception raised while sending `request` means, chained (`__cause__`) to a scrubbed
+    copy of it: raise it as it is, without `from`."""
     import httpx  # noqa: PLC0415 - see the imports
 
+    redaction = Redaction(secrets, request, _request_of(exc))
     # The connection could not be made: the request never left, so the server cannot have acted on it.
     nothing_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-    where = f"{request.method} {request.url}"
+    url = redaction.text(str(request.url))
+    error: BatchConnectionError | MalformedResponseError
     if isinstance(exc, httpx.DecodingError):
-        return MalformedResponseError(
-            f"body could not be decoded ({exc})",
+        error = MalformedResponseError(
+            redaction.text(f"body could not be decoded ({exc})"),
             status_code=None,
             method=request.method,
-            url=str(request.url),
+            url=url,
             body_excerpt="",
         )
-    if isinstance(exc, httpx.TimeoutException):
-        error: BatchConnectionError = BatchTimeoutError(f"{where} timed out ({type(exc).__name__})")
+    elif isinstance(exc, httpx.TimeoutException):
+        error = BatchTimeoutError(f"{request.method} {url} timed out ({type(exc).__name__})")
+        error.request_sent = not isinstance(exc, nothing_sent)
     else:
-        error = BatchConnectionError(f"{where} failed: {type(exc).__name__}: {exc}")
-    error.request_sent = not isinstance(exc, nothing_sent)
+        error = BatchConnectionError(redaction.text(f"{request.method} {url} failed: {type(exc).__name__}: {exc}"))
+        error.request_sent = not isinstance(exc, nothing_sent)
+    error.request = redaction.request(request)
+    error.__cause__ = redaction.exception(exc)  # also sets __suppress_context__
     return error

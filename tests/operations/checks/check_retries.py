@@ -1,8 +1,9 @@
 """Retries never duplicate a side effect: a POST is repeated only when the server provably did nothing (429, 503,
-or a connection that could not be made), unless the call says `idempotent=True`. A GET is retried as before.
+or a connection that could not be made), unless the call says `idempotent=True`. A GET (and a POST with
+`idempotent=True`) is retried on 408, 429, every 5xx (a CDN's 520, 522, 524 included) and any connection failure.
 
 First over MockTransport (every httpx failure), then over real sockets: the fake server's faults on a POST
-route, and a port nobody listens on.
+route and on a GET route, and a port nobody listens on.
 """
 
 from __future__ import annotations
@@ -60,12 +61,42 @@ def test_idempotent_true_makes_a_post_retried_like_a_get(clients, failure):
     assert len(script.requests) == 3
 
 
+# What an idempotent call is retried on, and a POST is not: the server may have acted on it.
+MAYBE_ACTED_ON = [408, 500, 502, 504, 520, 522, 524, 599]
+
+
 @needs("audiences_create")
-@pytest.mark.parametrize("status", [500, 502, 504])
-def test_a_post_is_not_retried_after_a_server_error(clients, status):
+@pytest.mark.parametrize("status", MAYBE_ACTED_ON)
+def test_a_post_is_not_retried_after_a_timeout_or_a_server_error(clients, status):
     script = Scripted(lambda _: batch_error(status), lambda _: json_response(202, CREATED))
-    with pytest.raises(batch_rest.ServerError):
+    with pytest.raises(batch_rest.APIError) as caught:
         clients.run(script, create)
+    assert len(script.requests) == 1
+    assert (caught.value.status_code, caught.value.attempts) == (status, 1)
+
+
+@needs("audiences_create")
+@pytest.mark.parametrize("status", MAYBE_ACTED_ON)
+def test_a_post_marked_idempotent_is_retried_after_a_timeout_or_a_server_error(clients, status):
+    script = Scripted(lambda _: batch_error(status), lambda _: json_response(202, CREATED))
+    assert clients.run(script, lambda c: create(c, idempotent=True)).indexing_token == "tok"
+    assert len(script.requests) == 2
+
+
+@needs("audiences_view")
+@pytest.mark.parametrize("status", [*MAYBE_ACTED_ON, 429, 503])
+def test_a_get_is_retried_after_a_timeout_or_any_server_error(clients, status):
+    script = Scripted(lambda _: batch_error(status), lambda _: json_response(200, {"name": "vip"}))
+    assert clients.run(script, lambda c: c.audiences.view(name="vip")).name == "vip"
+    assert len(script.requests) == 2
+
+
+@needs("audiences_view")
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_a_get_is_not_retried_after_a_client_error(clients, status):
+    script = Scripted(lambda _: batch_error(status), lambda _: json_response(200, {"name": "vip"}))
+    with pytest.raises(batch_rest.APIError):
+        clients.run(script, lambda c: c.audiences.view(name="vip"))
     assert len(script.requests) == 1
 
 
@@ -136,6 +167,30 @@ def test_over_a_socket_a_post_is_sent_once_when_the_server_may_have_acted(kind, 
         _run(kind, client, create)
     assert _posts(server) == 1
     assert caught.value.attempts == 1
+
+
+CDN_AND_TIMEOUT = [408, 520, 522, 524]
+
+
+@needs("audiences_create")
+@pytest.mark.parametrize("status", CDN_AND_TIMEOUT)
+def test_over_a_socket_a_timeout_or_a_cdn_error_is_not_retried_on_a_post(kind, server, status):
+    server.inject(Fault.error(status), operation="audiences_create")
+    client = _client(kind, server.url, **_for(server))
+    with pytest.raises(batch_rest.APIError) as caught:
+        _run(kind, client, create)
+    assert (_posts(server), caught.value.status_code, caught.value.attempts) == (1, status, 1)
+
+
+@needs("audiences_view")
+@pytest.mark.parametrize("status", CDN_AND_TIMEOUT)
+def test_over_a_socket_a_timeout_or_a_cdn_error_is_retried_on_a_get(kind, server, status):
+    server.inject(Fault.error(status), operation="audiences_view")
+    client = _client(kind, server.url, **_for(server))
+    audience = _run(kind, client, lambda c: c.audiences.view(name="vip"))
+    assert audience.name
+    views = [r for r in server.requests if r.operation == "audiences_view"]
+    assert [r.fault for r in views] == ["error", None]
 
 
 @needs("audiences_create")
