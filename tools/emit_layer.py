@@ -36,8 +36,9 @@ TYPED_MODULE = "_typed.py"
 DOCUMENT_FILE = "openapi.json"
 PROJECT_HEADER = "x-batch-project"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# Idempotent by HTTP's definition (RFC 9110): retried on any failure. The others (POST, PATCH) are retried only
-# when the server provably did nothing, unless a call says `idempotent=True`.
+# Idempotent by HTTP's definition (RFC 9110): retried even when the request may have been applied (408, any 5xx,
+# a dropped connection). The others (POST, PATCH) are retried only when the server provably did nothing, unless a
+# call says `idempotent=True`.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 # What a resource class already has, and what a list operation's two methods are called.
 RESERVED_ACTIONS = frozenset({"with_raw_response", "list_page"})

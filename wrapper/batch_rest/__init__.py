@@ -13,10 +13,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import AsyncBatchClient, BatchClient, __version__
+    from ._client import AsyncBatchClient, BatchClient
     from ._paging import AsyncPager, Page, Pager
     from ._resource import RawResponse
     from ._seam import UNSET, Segment, Unset
+    from ._version import __version__
     from .errors import (
         APIError,
         AuthenticationError,
@@ -72,7 +73,7 @@ _MODULE_OF = {
     "._seam": ("Segment", "UNSET", "Unset"),  # Unset: the type of an optional field the server left out
     ".errors": tuple(name for name in __all__ if name.endswith("Error")),
 }
-_WHERE = {name: module for module, names in _MODULE_OF.items() for name in names} | {"__version__": "._client"}
+_WHERE = {name: module for module, names in _MODULE_OF.items() for name in names} | {"__version__": "._version"}
 
 
 def __getattr__(name: str) -> Any:

@@ -32,6 +32,7 @@ from . import _config, _seam
 from ._paging import AsyncPager, Page, Pager, check_cursor, check_page_size
 from ._resource import RawResponse, RequestOptions
 from ._retry import Failure, RetryPolicy, retry_delay
+from ._version import __version__
 from .errors import (
     BatchConnectionError,
     BatchError,
@@ -40,8 +41,6 @@ from .errors import (
     error_for_response,
     malformed,
 )
-
-__version__ = "0.2.0"
 
 R = TypeVar("R")
 

@@ -113,7 +113,7 @@ class Operation:
     """A generated operation, with what the wrapper needs to send it and read its answers."""
 
     name: str
-    idempotent: bool  # by its HTTP method: retried on any failure (see _retry)
+    idempotent: bool  # by its HTTP method: retried even when the request may have been applied (see _retry)
     build_kwargs: Callable[..., dict[str, Any]]
     param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
     param_checks: Mapping[str, Check]  # Python name -> its schema's strict check

@@ -227,8 +227,8 @@ def _add_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
     if not facts["idempotent"] and "--idempotent" not in taken:
         params.add_argument(
             "--idempotent", action="store_true",
-            help="repeating this call is safe: retry it after any failure, as a GET (by default a POST is retried "
-            "only when the server did nothing: 429, 503, no connection)",
+            help="repeating this call is safe: retry it as a GET is (408, 429, any 5xx, a dropped connection); by "
+            "default a POST is retried only when the server did nothing (429, 503, no connection)",
         )  # fmt: skip
     _add_connection_options(command)
     command.set_defaults(run=_run_operation, operation=name, command=command)
