@@ -19,7 +19,7 @@ class Counting:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        return httpx.Response(200, json={"segments": [], "has_more": False})
+        return httpx.Response(200, json={"segments": [], "has_more": False, "next_from": "end"})
 
 
 @pytest.mark.parametrize("cls", [batch_rest.BatchClient, batch_rest.AsyncBatchClient])
