@@ -17,8 +17,8 @@ Naming: `<resource>` is the generated folder of the operation's first tag (the g
 prefix (`profiles_update` -> profiles.update); a cursor list (query `from` and `limit`, a 200 with `has_more`,
 `next_from` and one array) gets `list()` and `list_page()`.
 
-Types: an optional parameter is `T | None = None` (None: not sent; the seam leaves it out of `_get_kwargs`, whose
-default is the generator's UNSET), a body the model(s) or their TypedDicts (`body_item_annotation`).
+Types: an optional parameter is `T | None = None` (None: not sent; the seam gives `_get_kwargs` the generator's
+UNSET for it), a body the model(s) or their TypedDicts (`body_item_annotation`).
 """
 
 from __future__ import annotations
