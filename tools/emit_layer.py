@@ -8,6 +8,7 @@
                     operation is split) and `limits` (its documented rate limits)
     _typed.py       the typed layer: one resource class per tag (sync, async, raw), whose methods mypy sees with
                     their real parameters and return types; BatchClient / AsyncBatchClient inherit its mixins
+    params.py       the TypedDicts of plain-JSON bodies (tools/emit_params.py): a body is `Model | ModelDict`
 
 Facts come from the document (statuses, schemas, tags, Location headers) and from the generated modules' source,
 read with `ast` (Python names, annotations, which model parses which status), so nothing here depends on the
@@ -17,6 +18,9 @@ Naming: `<resource>` is the generated folder of the operation's first tag (the g
 `<action>` is the operation's module name without its `<resource>_` prefix, or the singular `<resource minus s>_`
 prefix (`profiles_update` -> profiles.update); a cursor list (query `from` and `limit`, a 200 with `has_more`,
 `next_from` and one array) gets `list()` and `list_page()`.
+
+Types: an optional parameter is `T | None = None` (None: not sent; the seam gives `_get_kwargs` the generator's
+UNSET for it), a body the model(s) or their TypedDicts (`body_item_annotation`).
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ import keyword
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openapi_python_client.strings import PythonIdentifier
+
+if TYPE_CHECKING:
+    from emit_params import ParamTypes
 
 OPERATIONS_MODULE = "_operations.py"
 TYPED_MODULE = "_typed.py"
@@ -220,7 +227,7 @@ def _page_item(package: Path, model_ref: str, items_key: str) -> tuple[str, str 
         for n in classes[0].body
         if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id == attribute
     )
-    item = re.fullmatch(r"list\[([A-Za-z_][A-Za-z0-9_]*)\](?: \| Unset)?", annotation)
+    item = re.fullmatch(r"list\[([A-Za-z_][A-Za-z0-9_]*)\](?: \| (?:Unset|None))?", annotation)
     if item is None or item[1] in BUILTIN_NAMES:
         return attribute, None
     origin = _imports(tree).get(item[1], "")
@@ -525,8 +532,6 @@ from batch_rest._resource import (
     as_raw_async,
 )
 
-from .types import UNSET, Unset
-
 if TYPE_CHECKING:
 '''
 
@@ -539,26 +544,39 @@ OPTIONS = (
 
 @dataclass
 class _Names:
-    """What _typed.py must import for its annotations."""
+    """What _typed.py must import for its annotations.
 
-    models: dict[str, str] = field(default_factory=dict)  # class -> module
+    A model named like one of _typed.py's own classes (a tag "Kinds" and a schema "Kinds") is imported as
+    `KindsModel`.
+    """
+
+    taken: set[str] = field(default_factory=set)  # _typed.py's own names
+    models: dict[str, tuple[str, str]] = field(default_factory=dict)  # name used -> (module, class)
     modules: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)  # TypedDicts, from params.py
 
     def annotation(self, text: str, module: Module) -> str:
-        for node in ast.walk(ast.parse(text, mode="eval")):
+        """`text`, an annotation of the generated `module`, with the names it uses imported; UNSET's type left out
+        of it (None stands for it)."""
+        tree = ast.parse(_without_unset(text), mode="eval")
+        for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 self.modules.add(node.value.id)
-            elif isinstance(node, ast.Name) and node.id not in BUILTIN_NAMES | {"Unset"}:
+            elif isinstance(node, ast.Name) and node.id not in BUILTIN_NAMES:
                 origin = module.imports.get(node.id)
                 if origin is None or not origin.startswith("models."):
                     raise EmitError(f"cannot import {node.id!r}, used in the annotation {text!r}")
-                self.models[node.id] = origin
-        return text
+                node.id = self.model(f"{origin}:{node.id}")
+        return ast.unparse(tree)
 
     def model(self, ref: str) -> str:
+        """The name _typed.py uses for the model `ref` (`models.x:Class`), imported."""
         module_name, class_name = ref.split(":")
-        self.models[class_name] = module_name
-        return class_name
+        used = class_name
+        while used in self.taken or self.models.get(used, (module_name, class_name)) != (module_name, class_name):
+            used = f"{used}Model" if used == class_name else f"{used}_"
+        self.models[used] = (module_name, class_name)
+        return used
 
 
 def _docstring(fact: dict[str, Any], indent: str, skip: frozenset[str] | set[str] = frozenset()) -> str:
@@ -574,7 +592,54 @@ def _docstring(fact: dict[str, Any], indent: str, skip: frozenset[str] | set[str
     return f'{indent}"""{text}\n{indent}"""\n'
 
 
-def _signature_params(fact: dict[str, Any], names: _Names, module: Module, *, skip: set[str]) -> list[str]:
+def _members(annotation: str) -> list[str]:
+    """The members of a union annotation, in order: `str | None` -> ["str", "None"]; `list[A | B]` -> itself."""
+    members: list[str] = []
+    pending = [ast.parse(annotation, mode="eval").body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            pending += [node.right, node.left]
+        else:
+            members.append(ast.unparse(node))
+    return members
+
+
+def _without_unset(annotation: str) -> str:
+    """`str | Unset` -> `str`: the generator's UNSET stands for "not given", which None says in the typed layer."""
+    return " | ".join(m for m in _members(annotation) if m != "Unset") or "None"
+
+
+def _optional(annotation: str) -> str:
+    """The type of an optional parameter: its own, and None last (None: not sent)."""
+    return " | ".join([*(m for m in _members(annotation) if m != "None"), "None"])
+
+
+def body_item_annotation(fact: dict[str, Any], params: ParamTypes, names: _Names) -> str:
+    """The type of one item of the operation's body: the body itself, or one element of an array body.
+
+    The generated model(s) it may be, then their plain-JSON TypedDicts (params.py), e.g. `EditProfile |
+    EditProfileDict`; the names it uses are imported through `names`. A bulk method taking the items of such a
+    body takes this type.
+    """
+    body = fact["body"]
+    plain, typed_dicts = params.body_item(fact["module"].rpartition(".")[2], body)
+    names.params |= typed_dicts
+    return " | ".join([*(names.model(m) for m in body["models"]), plain]) if body["models"] else plain
+
+
+def _body_annotation(fact: dict[str, Any], params: ParamTypes, names: _Names) -> str:
+    """The body parameter's type: one item's, or a sequence of them for an array body (a list, when the items
+    are plain JSON: the schema check takes JSON arrays as lists)."""
+    body, item = fact["body"], body_item_annotation(fact, params, names)
+    if not body["array"]:
+        return item
+    return f"Sequence[{item}]" if body["models"] else f"list[{item}]"
+
+
+def _signature_params(
+    fact: dict[str, Any], names: _Names, module: Module, params: ParamTypes, *, skip: set[str]
+) -> list[str]:
     lines = []
     for param in sorted(fact["params"], key=lambda p: not p["required"]):
         if param["name"] in skip:
@@ -583,17 +648,15 @@ def _signature_params(fact: dict[str, Any], names: _Names, module: Module, *, sk
         if param["required"]:
             lines.append(f"        {param['name']}: {annotation},\n")
         else:
-            full = annotation if "Unset" in annotation else f"{annotation} | Unset"
-            lines.append(f"        {param['name']}: {full} = UNSET,\n")
+            lines.append(f"        {param['name']}: {_optional(annotation)} = None,\n")
     body = fact["body"]
     if body is not None:
-        annotation = names.annotation(body["annotation"].removesuffix(" | Unset"), module)
-        if body["models"]:
-            alternatives = " | ".join([*(names.model(m) for m in body["models"]), "Mapping[str, object]"])
-            annotation = f"Sequence[{alternatives}]" if body["array"] else alternatives
+        annotation = _body_annotation(fact, params, names)
         lines.insert(
             0,
-            f"        body: {annotation},\n" if body["required"] else f"        body: {annotation} | Unset = UNSET,\n",
+            f"        body: {annotation},\n"
+            if body["required"]
+            else f"        body: {_optional(annotation)} = None,\n",
         )
     return lines
 
@@ -652,7 +715,9 @@ def _async(template: str) -> str:
     return template.replace("@ASYNC@", "async ").replace("@AWAIT@", "await ")
 
 
-def _list_operation(name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods) -> list[str]:
+def _list_operation(
+    name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods, *, params: ParamTypes
+) -> list[str]:
     """Emit list() and list_page(); return the page class and the operation key."""
     paging, action, key = fact["paging"], fact["action"], f"_{name.upper()}"
     item = names.model(paging["item_model"]) if paging["item_model"] else "object"
@@ -666,17 +731,17 @@ def _list_operation(name: str, fact: dict[str, Any], module: Module, names: _Nam
             "        return self.items\n"
         )
     skip = {paging["cursor_param"], paging["limit_param"]}
-    params = "".join(_signature_params(fact, names, module, skip=skip))
+    signature = "".join(_signature_params(fact, names, module, params, skip=skip))
     args, doc = _call_args(fact, skip), _docstring(fact, "        ", skip)
     options = "RequestOptions(timeout, max_retries, extra_headers)"
     listing = (
-        f"    def {action}(\n        self,\n        *,\n{params}"
+        f"    def {action}(\n        self,\n        *,\n{signature}"
         f"        page_size: int = 100,\n        start_cursor: str | None = None,\n{OPTIONS}"
         f"    ) -> @PAGER@[{item}, {page}]:\n{doc}"
         f"        return self._list({key}, {args}, page_size, start_cursor, {options})\n"
     )
     one_page = (
-        f"    @ASYNC@def {action}_page(\n        self,\n        *,\n{params}"
+        f"    @ASYNC@def {action}_page(\n        self,\n        *,\n{signature}"
         f"        limit: int | None = None,\n        cursor: str | None = None,\n{OPTIONS}"
         f"    ) -> {page}:\n{doc.replace(chr(34) * 3, chr(34) * 3 + 'One page (one request, plus retries): ', 1)}"
         f"        return @AWAIT@self._list_page({key}, {args}, limit, cursor, {options})\n"
@@ -687,14 +752,16 @@ def _list_operation(name: str, fact: dict[str, Any], module: Module, names: _Nam
     return [page_class, f'{key}: ListKey[{item}, {page}] = ListKey("{name}", {page})\n']
 
 
-def _call_operation(name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods) -> str:
+def _call_operation(
+    name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods, *, params: ParamTypes
+) -> str:
     """Emit the operation's method; return its operation key."""
     key, result = f"_{name.upper()}", _result_type(fact, names)
-    params = "".join(_signature_params(fact, names, module, skip=set()))
+    signature = "".join(_signature_params(fact, names, module, params, skip=set()))
     idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
     options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
     method = (
-        f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{params}{OPTIONS}{idempotent}"
+        f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{signature}{OPTIONS}{idempotent}"
         f"    ) -> {result}:\n{_docstring(fact, '        ')}"
         f"        return @AWAIT@self._call({key}, {_call_args(fact, set())}, {options})\n"
     )
@@ -733,25 +800,40 @@ def _mixin(prefix: str, owner: str, resources: list[str]) -> str:
     )
 
 
-def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module]) -> str:
-    names, pages, keys = _Names(), [], []
+def _own_names(facts: dict[str, dict[str, Any]]) -> set[str]:
+    """The names _typed.py defines or imports for itself, which a model's must not shadow."""
+    names = {"Mapping", "Sequence", "cached_property", "TYPE_CHECKING", "httpx", "Pager", "AsyncPager"}
+    names |= {"AsyncResource", "ListKey", "OperationKey", "Page", "RequestOptions", "SyncResource"}
+    names |= {"as_raw", "as_raw_async", "SyncResources", "AsyncResources"}
+    for name, fact in facts.items():
+        cls = _class_name(fact["resource"])
+        names |= {cls, f"Async{cls}", f"{cls}WithRawResponse", f"Async{cls}WithRawResponse"}
+        if fact["paging"]:
+            names.add(f"{_class_name(name)}Page")
+    return names
+
+
+def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module], params: ParamTypes) -> str:
+    names, pages, keys = _Names(taken=_own_names(facts)), [], []
     by_resource: dict[str, _Methods] = {}
     for name, fact in facts.items():
         module = modules[name]
         methods = by_resource.setdefault(fact["resource"], _Methods())
         if fact["paging"]:
-            page_class, key = _list_operation(name, fact, module, names, methods)
+            page_class, key = _list_operation(name, fact, module, names, methods, params=params)
             pages.append(page_class)
         else:
-            key = _call_operation(name, fact, module, names, methods)
+            key = _call_operation(name, fact, module, names, methods, params=params)
         keys.append(key)
     resources = sorted(by_resource)
     imports = ["    import httpx\n", *(f"    import {m}\n" for m in sorted(names.modules - {"httpx"}))]
     imports.append("\n    from batch_rest._resource import AsyncPager, Pager\n")
     by_module: dict[str, list[str]] = {}
-    for class_name, module_name in names.models.items():
-        by_module.setdefault(module_name, []).append(class_name)
+    for used, (module_name, class_name) in names.models.items():
+        by_module.setdefault(module_name, []).append(class_name if used == class_name else f"{class_name} as {used}")
     imports += [f"    from .{m} import {', '.join(sorted(c))}\n" for m, c in sorted(by_module.items())]
+    if names.params:
+        imports.append(f"    from .params import {', '.join(sorted(names.params))}\n")
     return (
         TYPED_HEADER
         + "".join(imports)
@@ -768,9 +850,13 @@ def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module]) -
 
 
 def emit(document: dict[str, Any], package: Path, limits: dict[str, dict[str, Any]] | None = None) -> None:
-    """Write openapi.json, _operations.py and _typed.py into the generated `package`."""
+    """Write openapi.json, _operations.py, _typed.py and params.py into the generated `package`."""
+    from emit_params import PARAMS_MODULE, ParamTypes  # it builds on this module's readers of the document
+
     modules = read_modules(package)
     facts = operation_facts(document, modules, package, limits)
+    params = ParamTypes(document, package)
     (package / DOCUMENT_FILE).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (package / OPERATIONS_MODULE).write_text(operations_module(facts), encoding="utf-8")
-    (package / TYPED_MODULE).write_text(typed_module(facts, modules), encoding="utf-8")
+    (package / TYPED_MODULE).write_text(typed_module(facts, modules, params), encoding="utf-8")
+    (package / PARAMS_MODULE).write_text(params.module(), encoding="utf-8")

@@ -11,8 +11,10 @@ every time, ruff run `--isolated`, and nothing else from the machine leaking in.
 
 openapi-python-client ignores the document's `servers` and `info.version`; this script records them in
 `batch_rest_generated/_server.py` so that the wrapper's default base URL follows a regenerated document. It also
-adds what the wrapper needs per operation (tools/emit_layer.py): openapi.json, _operations.py and _typed.py.
-One template is ours (tools/templates/types.py.jinja): the generator's own, plus a repr for UNSET.
+adds what the wrapper needs per operation (tools/emit_layer.py): openapi.json, _operations.py and _typed.py, and
+the TypedDicts of plain-JSON bodies (tools/emit_params.py): params.py. Some of the generator's templates are
+replaced by ours (tools/templates/: each says why in its header): models whose optional fields are `T | None`,
+tolerant enums, a lazy package `__init__`, a repr for UNSET.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ CONFIG = ROOT / "generator-config.yaml"
 TEMPLATES = ROOT / "tools" / "templates"
 PACKAGE = "batch_rest_generated"
 TARGET = ROOT / "generated" / PACKAGE
+
+# What tools/emit_layer.py writes in Python, formatted as generator-config's post_hooks format the generator's.
+EMITTED_MODULES = ("_operations.py", "_typed.py", "params.py")
 
 SERVER_MODULE = '''\
 """The document's `servers` and `info.version`, which openapi-python-client does not carry over.
@@ -94,7 +99,7 @@ def generate(document: dict[str, Any], target: Path, limits: dict[str, dict[str,
         emit(document, out, limits)
         for ruff in (["check", "--fix-only", "--extend-select=I"], ["format"]):  # as generator-config's post_hooks
             subprocess.run(
-                [str(bin_dir / "ruff"), *ruff, "--isolated", "--no-cache", "--quiet", "_operations.py", "_typed.py"],
+                [str(bin_dir / "ruff"), *ruff, "--isolated", "--no-cache", "--quiet", *EMITTED_MODULES],
                 cwd=out,
                 env=env,
                 check=True,

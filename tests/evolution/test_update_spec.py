@@ -196,7 +196,7 @@ def test_a_page_with_the_same_paths_replaces_the_stored_one(repo: Path, tmp_path
     assert changes(stdout)[:3] == [
         "servers default version: 2.11 -> 2.12",
         "info.version: 2.9 -> 2.10",
-        "model OneSegment: + audience_size: int | Unset",
+        "model OneSegment: + audience_size: int | None",
     ]
     assert changes(stdout)[3].startswith("generated files changed: _server.py, ")
     assert "add a CHANGELOG.md entry" in stdout
@@ -301,7 +301,7 @@ def test_the_patch_can_decide_a_component_that_differs(repo: Path, tmp_path: Pat
         "merge: /components/schemas/Error differs between pages audiences-list and segments-list: "
         f"patch operation #{len(patch)} decides it"
     ) in stdout
-    assert "model Error: + request_id: str | Unset" in changes(stdout)
+    assert "model Error: + request_id: str | None" in changes(stdout)
 
 
 def test_a_higher_servers_default_on_a_new_page_becomes_the_clients(repo: Path, tmp_path: Path) -> None:

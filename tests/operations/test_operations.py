@@ -13,10 +13,12 @@ The runs are independent subprocesses, started together (two at a time) when the
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -120,6 +122,74 @@ def test_mypy_strict_sees_the_real_signatures(page):
     returncode, reported, output = mypy(package_root, bad)
     assert returncode == 1, output
     assert reported == expected, output
+
+
+# -- no response field is typed with Unset or Any ----------------------------------------------------------------
+
+_REVEALED = re.compile(r'^(?P<file>[^:]+):(?P<line>\d+): note: Revealed type is "(?P<type>.*)"$')
+_ENUM_BASES = {"Enum", "StrEnum", "IntEnum"}
+
+
+def _model_fields(package: Path, ref: str) -> tuple[list[str], list[str]] | None:
+    """(documented fields, refs of the models they name) of a generated model; None for an enum."""
+    module, _, name = ref.partition(":")
+    tree = ast.parse((package / Path(*module.split("."))).with_suffix(".py").read_text(encoding="utf-8"))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+    if {ast.unparse(base) for base in cls.bases} & _ENUM_BASES:
+        return None
+    imports = {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("models.")
+        for alias in node.names
+    }
+    fields = [
+        n
+        for n in cls.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+        and n.target.id != "additional_properties" and not n.target.id.startswith("_")
+    ]  # fmt: skip
+    nested = [f"{imports[x.id]}:{x.id}" for f in fields for x in ast.walk(f.annotation) if isinstance(x, ast.Name)
+              and x.id in imports]  # fmt: skip
+    return [f.target.id for f in fields if isinstance(f.target, ast.Name)], nested
+
+
+def response_fields_script(package_root: Path) -> tuple[str, int]:
+    """A script revealing the type of every field of every model a response can hold (nested ones included),
+    and how many reveal_type calls it makes."""
+    package = package_root / "batch_rest_generated"
+    operations = runpy.run_path(str(package / "_operations.py"))["OPERATIONS"]
+    pending = [r["model"] for facts in operations.values() for r in facts["results"].values() if r["model"]]
+    pending += [facts["paging"]["item_model"] for facts in operations.values() if facts["paging"]]
+    seen: dict[str, list[str]] = {}
+    while pending:
+        ref = pending.pop()
+        if ref in seen or (found := _model_fields(package, ref)) is None:
+            continue
+        seen[ref], nested = found
+        pending += nested
+    lines, reveals = [], 0
+    for index, (ref, fields) in enumerate(sorted(seen.items())):
+        module, _, name = ref.partition(":")
+        lines.append(f"from batch_rest_generated.{module} import {name} as M{index}\n\n")
+        lines.append(f"def fields_{index}(model: M{index}) -> None:\n    pass\n")
+        lines += [f"    reveal_type(model.{field})\n" for field in fields]
+        reveals += len(fields)
+    return "".join(lines), reveals
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("pages", [[], list(FIXTURE_PAGES)], ids=["shipped", ALL])
+def test_no_response_field_is_typed_with_unset_or_any(pages, tmp_path):
+    package_root = regenerated(pages)
+    text, reveals = response_fields_script(package_root)
+    assert reveals >= (4 if not pages else 40), text  # the segment's four fields; all pages: dozens
+    script = tmp_path / "response_fields.py"
+    script.write_text(text, encoding="utf-8")
+    _, _, output = mypy(package_root, script)
+    revealed = [m["type"] for m in map(_REVEALED.match, output.splitlines()) if m]
+    assert len(revealed) == reveals, output
+    assert not [t for t in revealed if "Unset" in t or "Any" in t], output
 
 
 # -- a broken generated module breaks only its own operation ----------------------------------------------------

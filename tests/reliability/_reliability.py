@@ -29,10 +29,10 @@ def check_page(page: object) -> None:
         assert isinstance(item, batch_rest.Segment), type(item)
         for name in ("code", "display_name"):
             value = getattr(item, name)
-            assert isinstance(value, str) or type(value).__name__ == "Unset", (name, value)
+            assert value is None or isinstance(value, str), (name, value)
         for name in ("created_at", "updated_at"):
             value = getattr(item, name)
-            if type(value).__name__ != "Unset":
+            if value is not None:
                 assert type(value) is datetime, (name, value)
                 assert value.tzinfo is not None, (name, value)
 

@@ -4,6 +4,7 @@ If a regeneration (or a hand edit) breaks one of these assumptions, a test here 
 """
 
 import json
+import typing
 from datetime import UTC, datetime
 
 import pytest
@@ -57,7 +58,8 @@ def test_generated_operation_takes_the_cursor_limit_and_project_parameters(segme
 
 
 def test_first_page_sends_no_cursor_and_a_default_limit_is_left_to_the_server(segments):
-    kwargs = segments.request_kwargs({"from_": _seam.UNSET, "limit": _seam.UNSET}, "p")
+    # None is "not given" in the typed layer; the document's default limit (10) must not be sent in its place.
+    kwargs = segments.request_kwargs({"from_": None, "limit": None}, "p")
     assert kwargs["params"] == {}
 
 
@@ -170,7 +172,36 @@ def test_unresolvable_type_hints_leave_the_arguments_unchecked_instead_of_failin
     assert _seam._hints(_get_kwargs) == {}
 
 
-def test_unset_is_exported_for_optional_fields_and_shows_as_unset():
-    assert isinstance(batch_rest.UNSET, batch_rest.Unset)
-    assert not batch_rest.UNSET
-    assert repr(batch_rest.UNSET) == "UNSET"
+def test_unset_is_no_longer_part_of_the_public_api():
+    assert not {"UNSET", "Unset"} & set(batch_rest.__all__)
+    for name in ("UNSET", "Unset"):
+        with pytest.raises(AttributeError):
+            getattr(batch_rest, name)
+
+
+def test_no_field_of_a_segment_is_typed_unset():
+    hints = typing.get_type_hints(batch_rest.Segment)
+    documented = {name: hint for name, hint in hints.items() if name != "additional_properties"}
+    assert documented, hints
+    for name, hint in documented.items():
+        assert "Unset" not in str(hint), (name, hint)
+        assert type(None) in typing.get_args(hint), (name, hint)  # optional in the document: `T | None`
+
+
+def test_absent_fields_read_as_none_and_are_not_written_back(segments):
+    page = parse_page(segments, body([{"code": "B", "new_field": [1]}], has_more=False))
+    (segment,) = page.items
+    assert (segment.code, segment.display_name, segment.created_at, segment.updated_at) == ("B", None, None, None)
+    assert segment.model_fields_set == {"code"}
+    assert segment.to_dict() == {"code": "B", "new_field": [1]}  # no null for what the server left out
+    assert batch_rest.Segment.from_dict(segment.to_dict()) == segment
+
+
+def test_a_model_made_in_code_omits_the_fields_left_at_their_default():
+    segment = batch_rest.Segment(code="C")
+    assert segment.display_name is None
+    assert segment.to_dict() == {"code": "C"}
+    segment.display_name = "Shown"
+    segment["extra"] = True
+    assert segment.to_dict() == {"code": "C", "display_name": "Shown", "extra": True}
+    assert segment.model_fields_set == {"code", "display_name"}

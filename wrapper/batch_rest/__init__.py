@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ._client import AsyncBatchClient, BatchClient
     from ._paging import AsyncPager, Page, Pager
     from ._resource import RawResponse
-    from ._seam import UNSET, Segment, Unset
+    from ._seam import Segment
     from ._version import __version__
     from .errors import (
         APIError,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "UNSET",
     "APIError",
     "AsyncBatchClient",
     "AsyncPager",
@@ -62,7 +61,6 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "UnexpectedStatusError",
-    "Unset",
     "__version__",
 ]
 
@@ -70,7 +68,7 @@ _MODULE_OF = {
     "._client": ("AsyncBatchClient", "BatchClient"),
     "._paging": ("AsyncPager", "Page", "Pager"),
     "._resource": ("RawResponse",),
-    "._seam": ("Segment", "UNSET", "Unset"),  # Unset: the type of an optional field the server left out
+    "._seam": ("Segment",),
     ".errors": tuple(name for name in __all__ if name.endswith("Error")),
 }
 _WHERE = {name: module for module, names in _MODULE_OF.items() for name in names} | {"__version__": "._version"}

@@ -12,6 +12,10 @@ A regeneration that changes the generated layer's shape can break this module an
   `from_dict`. The wrapper sends requests with its own httpx client rather than calling `sync_detailed`,
   which raises ValueError on statuses outside `http.HTTPStatus` (520...), parses a 204's empty body as JSON,
   and hands error bodies to models that raise on odd JSON. Error statuses never reach generated code.
+
+The typed layer's optional arguments are None when not given (it has no UNSET); `_get_kwargs` takes the
+generator's UNSET for "not sent" (its default may be the document's default, which would then be sent), so the
+seam passes UNSET for an optional argument that is None.
 """
 
 from __future__ import annotations
@@ -44,12 +48,10 @@ __all__ = [
     "DEFAULT_API_VERSION",
     "OPERATIONS",
     "SERVER_URL_TEMPLATE",
-    "UNSET",
     "AsyncResources",
     "BodyMismatch",
     "Operation",
     "SyncResources",
-    "Unset",
     "document",
     "operation",
 ]
@@ -117,6 +119,7 @@ class Operation:
     build_kwargs: Callable[..., dict[str, Any]]
     param_types: Mapping[str, tuple[type, ...]]  # Python name -> classes the generated code accepts
     param_checks: Mapping[str, Check]  # Python name -> its schema's strict check
+    optional: frozenset[str]  # the arguments that may be left out (None), the body included when it may be
     project_param: str | None
     body_schema: str | None
     body_models: tuple[type, ...]  # the models `body` may be; () when it is not made of models
@@ -129,12 +132,18 @@ class Operation:
     def request_kwargs(self, args: Mapping[str, object], project_key: str) -> dict[str, Any]:
         """method, url (a path), params, headers, json: as the generated code builds them from checked arguments.
 
-        TypeError / ValueError, naming the argument, for what the operation would not accept.
+        TypeError / ValueError, naming the argument, for what the operation would not accept. An optional
+        argument that is None is not sent.
         """
-        checked = {name: self._checked_param(name, value) for name, value in args.items() if name != "body"}
-        body, plain = args.get("body", UNSET), True
-        if body is not UNSET:
-            checked["body"], plain = self._body_parts(body)
+        checked: dict[str, object] = {}
+        plain = True
+        for name, value in args.items():
+            if value is None and name in self.optional:
+                checked[name] = UNSET
+            elif name == "body":
+                checked[name], plain = self._body_parts(value)
+            else:
+                checked[name] = self._checked_param(name, value)
         if self.project_param:
             checked[self.project_param] = project_key
         try:
@@ -150,8 +159,6 @@ class Operation:
         return kwargs
 
     def _checked_param(self, name: str, value: object) -> object:
-        if value is UNSET:
-            return value
         if name in self.param_checks and (type(value) in _JSON_SCALARS or isinstance(value, enum.Enum)):
             raw = value.value if isinstance(value, enum.Enum) else value
             _checked(self.param_checks[name], raw, name)
@@ -217,7 +224,7 @@ class Operation:
 
     def page_args(self, args: Mapping[str, object], cursor: str | None, limit: int | None) -> dict[str, object]:
         """A cursor list's arguments for one page. None leaves out the cursor (the first page) or the limit."""
-        return {**args, self.cursor_param: cursor or UNSET, self.limit_param: limit or UNSET}
+        return {**args, self.cursor_param: cursor or None, self.limit_param: limit or None}
 
     def returns_location(self, status: int) -> bool:
         return status in self.results and self.results[status].kind == "location"
@@ -238,7 +245,7 @@ class Operation:
             raise BodyMismatch(f"{type(exc).__name__}: {exc}") from None
         has_more, next_from = body["has_more"], body.get("next_from")
         return page_class(
-            items=[] if isinstance(items, Unset) else items,
+            items=[] if items is None else items,
             has_more=has_more,
             next_cursor=(next_from or None) if has_more else None,
             count=count if type(count) is int else None,
@@ -298,6 +305,10 @@ def _load(name: str) -> Operation:
         build_kwargs=module._get_kwargs,
         param_types={p["name"]: _plain_types(hints[p["name"]]) for p in facts["params"] if p["name"] in hints},
         param_checks={p["name"]: _check(p["schema"], strict=True) for p in facts["params"]},
+        optional=frozenset(
+            {p["name"] for p in facts["params"] if not p["required"]}
+            | ({"body"} if body and not body["required"] else set())
+        ),
         project_param=facts["project_param"],
         body_schema=body["schema"] if body else None,
         body_models=tuple(_import(ref) for ref in body["models"]) if body else (),

@@ -53,6 +53,17 @@ class Error:
         return error
 
     @property
+    def model_fields_set(self) -> frozenset[str]:
+        """The documented fields present: the required ones, the optional ones that are not None, and those that
+        were null in the JSON this model was read from. Like the `model_fields_set` of openai-python's models."""
+        return frozenset(
+            (
+                "error_message",
+                "error_code",
+            )
+        )
+
+    @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 

@@ -7,8 +7,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="OneSegment")
 
 
@@ -16,16 +14,16 @@ T = TypeVar("T", bound="OneSegment")
 class OneSegment:
     """
     Attributes:
-        code (str | Unset):
-        display_name (str | Unset):
-        created_at (datetime.datetime | Unset): UTC Date in a RFC 3339 format
-        updated_at (datetime.datetime | Unset): UTC Date in a RFC 3339 format
+        code (str | None):
+        display_name (str | None):
+        created_at (datetime.datetime | None): UTC Date in a RFC 3339 format
+        updated_at (datetime.datetime | None): UTC Date in a RFC 3339 format
     """
 
-    code: str | Unset = UNSET
-    display_name: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    updated_at: datetime.datetime | Unset = UNSET
+    code: str | None = None
+    display_name: str | None = None
+    created_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,24 +31,24 @@ class OneSegment:
 
         display_name = self.display_name
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
+        created_at: str | None = None
+        if self.created_at is not None:
             created_at = self.created_at.isoformat()
 
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
+        updated_at: str | None = None
+        if self.updated_at is not None:
             updated_at = self.updated_at.isoformat()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if code is not UNSET:
+        if code is not None:
             field_dict["code"] = code
-        if display_name is not UNSET:
+        if display_name is not None:
             field_dict["display_name"] = display_name
-        if created_at is not UNSET:
+        if created_at is not None:
             field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
+        if updated_at is not None:
             field_dict["updated_at"] = updated_at
 
         return field_dict
@@ -58,22 +56,18 @@ class OneSegment:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        code = d.pop("code", None)
 
-        display_name = d.pop("display_name", UNSET)
+        display_name = d.pop("display_name", None)
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
+        _created_at = d.pop("created_at", None)
+        created_at: datetime.datetime | None = None
+        if _created_at is not None:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updated_at", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
+        _updated_at = d.pop("updated_at", None)
+        updated_at: datetime.datetime | None = None
+        if _updated_at is not None:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
         one_segment = cls(
@@ -85,6 +79,19 @@ class OneSegment:
 
         one_segment.additional_properties = d
         return one_segment
+
+    @property
+    def model_fields_set(self) -> frozenset[str]:
+        """The documented fields present: the required ones, the optional ones that are not None, and those that
+        were null in the JSON this model was read from. Like the `model_fields_set` of openai-python's models."""
+        optional = (
+            ("code", self.code),
+            ("display_name", self.display_name),
+            ("created_at", self.created_at),
+            ("updated_at", self.updated_at),
+        )
+        present = [*(name for name, value in optional if value is not None)]
+        return frozenset(present)
 
     @property
     def additional_keys(self) -> list[str]:

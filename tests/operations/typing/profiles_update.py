@@ -1,5 +1,6 @@
 from batch_rest import AsyncBatchClient, BatchClient, RawResponse
 from batch_rest_generated.models import EditProfile, EditProfileIdentifiers, ProfilesUpdateResponse202
+from batch_rest_generated.params import EditProfileDict
 
 
 def sync(client: BatchClient) -> None:
@@ -10,6 +11,14 @@ def sync(client: BatchClient) -> None:
     edits: list[EditProfile] = [model]
     raw: RawResponse[ProfilesUpdateResponse202] = client.profiles.with_raw_response.update(body=edits)
     print(result.code, raw.status_code, raw.parse().code)
+    edit: EditProfileDict = {
+        "identifiers": {"custom_id": "u3"},
+        "attributes": {"plan": "gold", "age": 41, "tags": ["a"]},  # additionalProperties: any JSON
+        "events": [{"name": "seen", "attributes": {"page": 3}}],
+    }
+    plain: list[EditProfileDict] = [edit]
+    client.profiles.update(body=plain)
+    client.profiles.update(body=(model, edit))
 
 
 async def asynchronous(client: AsyncBatchClient) -> None:

@@ -7,6 +7,12 @@ def sync(client: BatchClient) -> None:
     client.profiles.update()  # error: call-arg
     client.profiles.update(body=[], timeout="5")  # error: arg-type
     count: int = client.profiles.update(body=[])  # error: assignment
+    # an item of the array body: an unknown key, a wrong value type, missing required keys (nested, then top)
+    client.profiles.update(body=[{"identifiers": {"custom_id": "u"}, "atributes": {}}])  # error: list-item
+    client.profiles.update(body=[{"identifiers": {"custom_id": 7}}])  # error: list-item
+    client.profiles.update(body=[{"identifiers": {}}])  # error: list-item
+    client.profiles.update(body=[{"attributes": {"plan": "gold"}}])  # error: list-item
+    client.profiles.update(body=[{"identifiers": {"custom_id": "u"}, "events": [{"nme": "seen"}]}])  # error: list-item
 
 
 async def asynchronous(client: AsyncBatchClient) -> None:
