@@ -43,9 +43,9 @@ R = TypeVar("R")
 Outcome = Literal["rejected", "unknown"]
 
 DECREASE = 0.8  # the pace after a 429, as a share of the pace before it
-FIRST_DECREASE = 0.5  # the same when no pace was set: a share of the rate measured over the last second
 CLIMB_SECONDS = 2.0  # how long the pace takes to climb back to where it was before a 429
 RATE_WINDOW = 1.0  # seconds over which rates are measured
+PACE_MARGIN = 0.97  # the pace under a known limit
 STOPS_THE_RUN = frozenset({401, 403, 404})  # the key or the target is wrong: every chunk would get the same answer
 _ONCE = RetryPolicy(max_retries=1)
 
@@ -191,7 +191,8 @@ class _Bucket:
 
     def wait(self, amount: float, now: float) -> float:
         self.refill(now)
-        return 0.0 if self.tokens >= amount else (amount - self.tokens) / self.rate
+        missing = amount - self.tokens
+        return 0.0 if missing < 1e-6 else missing / self.rate  # a float's rounding must not stall a fake clock
 
 
 @define
@@ -201,23 +202,26 @@ class Pacer:
 
     items: _Bucket | None
     requests: _Bucket | None
-    items_ceiling: float | None
-    requests_ceiling: float | None
+    ceilings: tuple[float, float]  # items/s, requests/s the pace never climbs above (math.inf: none known)
     chunk_size: int
     paused_until: float = -math.inf
     generation: int = 0  # decreases so far: a 429 to an attempt sent before the last one is its echo
-    _sent: deque[tuple[float, int]] = field(factory=deque)
+    _sent: deque[tuple[float, int]] = field(factory=deque)  # (when, items) over the last second
+    _last_429: float | None = None
+    _accepted: list[int] = field(factory=lambda: [0, 0])  # items, requests accepted since the last 429
 
     @classmethod
     def start(cls, plan: BulkPlan, now: float) -> Pacer:
-        # Full buckets, but never more than the documented burst, or one chunk (one request) where none is.
+        # Just under a known limit, which leaves the server's bucket room for the network's jitter. Full buckets,
+        # but never more than the documented burst, or than one chunk (one request) where none is documented.
         def bucket(rate: float | None, burst: float | None, least: float) -> _Bucket | None:
             capacity = max(least, burst or 0.0)
-            return None if rate is None else _Bucket(rate, capacity, capacity, now)
+            return None if rate is None else _Bucket(rate * PACE_MARGIN, capacity, capacity, now)
 
         items = bucket(plan.items_per_second, plan.items_burst, plan.chunk_size)
         requests = bucket(plan.requests_per_second, plan.requests_burst, 1.0)
-        return cls(items, requests, plan.items_per_second, plan.requests_per_second, plan.chunk_size)
+        ceilings = tuple((rate or math.inf) * PACE_MARGIN for rate in (plan.items_per_second, plan.requests_per_second))
+        return cls(items, requests, ceilings, plan.chunk_size)  # type: ignore[arg-type]
 
     def delay(self, items: int, now: float) -> float:
         """Seconds before `items` items in one request may go (0: now)."""
@@ -234,28 +238,39 @@ class Pacer:
                 bucket.refill(now)
                 bucket.tokens -= amount
         self._sent.append((now, items))
-        while self._sent and self._sent[0][0] < now - RATE_WINDOW:
+        while self._sent[0][0] < now - RATE_WINDOW:
             self._sent.popleft()
 
     def throttled(self, now: float, *, retry_after: float | None, rule_delay: float, stall: int) -> None:
-        """A 429 to an attempt sent at the current pace: lower the pace and pause every worker."""
+        """A 429 to an attempt sent at the current pace: lower the pace and pause every worker.
+
+        The server's bucket was empty at the last 429 and is again: what it accepted in between is at least what it
+        allows. A pace far above that (none was known) comes down to just above it in one step, not in ten.
+        """
         if self.items is None and self.requests is None:  # no pace yet: start under the rate that was too fast
-            span = max(now - self._sent[0][0], 0.05) if self._sent else RATE_WINDOW
-            measured = sum(n for _, n in self._sent) / min(span, RATE_WINDOW)
-            self.items = _Bucket(max(measured * FIRST_DECREASE, self.chunk_size / 60), self.chunk_size, 0.0, now)
-        else:
-            for bucket, floor in ((self.items, self.chunk_size / 60), (self.requests, 1 / 60)):
-                if bucket is not None:
-                    bucket.refill(now)
-                    bucket.rate, bucket.tokens = max(bucket.rate * DECREASE, floor), 0.0  # no burst after the pause
-        if retry_after is None:  # Batch documents none: pause for a chunk's worth of the new pace, doubling per 429
-            first = self.items.rate if self.items is not None else None
-            refill = self.chunk_size / first if first else 1 / self.requests.rate  # type: ignore[union-attr]
-            pause = min(rule_delay, refill * 2 ** (stall - 1))
-        else:
+            span = min(max(now - self._sent[0][0], 0.05), RATE_WINDOW) if self._sent else RATE_WINDOW
+            self.items = _Bucket(sum(n for _, n in self._sent) / span * DECREASE, self.chunk_size, 0.0, now)
+        span = now - self._last_429 if self._last_429 is not None else 0.0
+        for bucket, floor, accepted in (
+            (self.items, self.chunk_size, self._accepted[0]),
+            (self.requests, 1, self._accepted[1]),
+        ):
+            if bucket is not None:
+                bucket.refill(now)
+                rate = bucket.rate * DECREASE
+                if span > 0 and accepted:  # at least what the server took, at most a decrease over it
+                    rate = min(rate, accepted / span / DECREASE)
+                bucket.rate, bucket.tokens = max(rate, floor / 60), 0.0  # no burst after the pause
+        if retry_after is not None:
             pause = retry_after
+        elif stall == 1:  # Batch documents no Retry-After: a chunk's worth of the new pace, then the rule's backoff
+            pause = self.chunk_size / self.items.rate if self.items is not None else 1 / self.requests.rate  # type: ignore[union-attr]
+            pause = min(pause, rule_delay)
+        else:
+            pause = rule_delay
         self.paused_until = max(self.paused_until, now + pause)
         self.generation += 1
+        self._last_429, self._accepted = now, [0, 0]
 
     def echo(self, now: float, retry_after: float | None) -> None:
         """A 429 to an attempt sent before the pace came down: only a longer Retry-After adds anything."""
@@ -264,11 +279,13 @@ class Pacer:
 
     def accepted(self, items: int) -> None:
         # Additive increase, clocked by acceptances: at rate r, r * (1 - DECREASE) / CLIMB_SECONDS more a second.
+        self._accepted[0] += items
+        self._accepted[1] += 1
         step = (1 - DECREASE) / CLIMB_SECONDS
         if self.items is not None:
-            self.items.rate = min(self.items_ceiling or math.inf, self.items.rate + step * items)
+            self.items.rate = min(self.ceilings[0], self.items.rate + step * items)
         if self.requests is not None:
-            self.requests.rate = min(self.requests_ceiling or math.inf, self.requests.rate + step)
+            self.requests.rate = min(self.ceilings[1], self.requests.rate + step)
 
 
 # -- chunks -------------------------------------------------------------------------------------------------
