@@ -191,8 +191,7 @@ class _Bucket:
 
     def wait(self, amount: float, now: float) -> float:
         self.refill(now)
-        missing = amount - self.tokens
-        return 0.0 if missing < 1e-6 else missing / self.rate  # a float's rounding must not stall a fake clock
+        return max(0.0, amount - self.tokens) / self.rate
 
 
 @define
@@ -230,7 +229,7 @@ class Pacer:
             wait = max(wait, self.items.wait(items, now))
         if self.requests is not None:
             wait = max(wait, self.requests.wait(1, now))
-        return max(0.0, wait)
+        return wait if wait > 1e-6 else 0.0  # a microsecond early is nothing; waiting a float's rounding error, forever
 
     def take(self, items: int, now: float) -> None:
         for bucket, amount in ((self.items, items), (self.requests, 1)):

@@ -196,6 +196,9 @@ def run_sync(
 
     try:
         while not core.done:
+            if ready := _drain(answers):  # answers first: the checkpoint and on_progress keep up with them
+                run.settle(ready)
+                continue
             started, wait = run.sends()
             for attempt in started:
                 if len(workers) < core.in_flight:
@@ -254,49 +257,56 @@ async def run_async(
     _check_items(items, async_ok=True)
     run = _Run(client, name, args, options, bulk)
     core = run.core
-    source: AsyncIterator[object] | Iterator[object] = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
-    tasks: dict[asyncio.Task[Any], Attempt] = {}
+    source = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
+    tasks: dict[asyncio.Future[Any], Attempt] = {}
+    reading: asyncio.Future[tuple[list[object], bool]] | None = None  # an async input is read while answers come
     try:
         while not core.done:
             started, wait = run.sends()
             for attempt in started:
                 tasks[asyncio.ensure_future(client._run(run.attempt_plan(attempt)))] = attempt
-            if wanted := core.wants():
-                if isinstance(source, AsyncIterator):
-                    await _feed_async(core, source, wanted)
-                else:
+            if reading is None and (wanted := core.wants()):
+                if not isinstance(source, AsyncIterator):
                     _feed(core, source, wanted)
-                continue
-            if tasks:
-                done, _ = await asyncio.wait(tasks, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-                run.settle([_answer(tasks.pop(task), task) for task in done])
+                    continue
+                reading = asyncio.ensure_future(_read_async(source, wanted))
+            waiting = {*tasks, *([reading] if reading is not None else [])}
+            if waiting:
+                done, _ = await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                if reading is not None and reading in done:
+                    batch, ended = reading.result()
+                    reading = None
+                    core.feed(batch)
+                    if ended:
+                        core.end_of_input()
+                if answers := [_answer(tasks.pop(task), task) for task in done if task in tasks]:
+                    run.settle(answers)
             elif wait is not None:
                 await client._sleep(wait)
             else:  # nothing in flight, to send or to read, yet not done: a bug, which must not spin forever
                 raise RuntimeError(f"bulk {name}: the run stalled")
         run.report()
     finally:
-        for task in tasks:
+        pending = [*tasks, *([reading] if reading is not None else [])]
+        for task in pending:
             task.cancel()  # cancelled or interrupted: what is in flight stays unrecorded
-        if tasks:
-            await asyncio.wait(tasks)
+        if pending:
+            await asyncio.wait(pending)
         run.close()
     return core.result()
 
 
-async def _feed_async(core: BulkCore[Any], source: AsyncIterator[object], wanted: int) -> None:
-    batch = []
+async def _read_async(source: AsyncIterator[object], wanted: int) -> tuple[list[object], bool]:
+    batch: list[object] = []
     for _ in range(wanted):
         try:
             batch.append(await anext(source))
         except StopAsyncIteration:
-            core.feed(batch)
-            core.end_of_input()
-            return
-    core.feed(batch)
+            return batch, True
+    return batch, False
 
 
-def _answer(attempt: Attempt, task: asyncio.Task[Any]) -> _Answer:
+def _answer(attempt: Attempt, task: asyncio.Future[Any]) -> _Answer:
     error = task.exception()
     if error is not None and not isinstance(error, Exception):
         raise error  # KeyboardInterrupt, SystemExit: not an answer
