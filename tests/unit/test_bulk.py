@@ -8,6 +8,7 @@ chunkable fixture operations in tests/operations/checks/check_bulk*.py.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import pickle
 import random
@@ -169,7 +170,10 @@ def test_an_invalid_item_is_rejected_alone_and_the_others_chunk_on_without_it():
     sent = [i for _, indices in run.sent for i in indices]
     assert sent == [i for i in range(25) if i not in (3, 17)]
     assert [len(indices) for _, indices in run.sent] == [10, 10, 3]  # chunks stay full without them
-    assert [(f.start, f.items, f.outcome) for f in result.failures] == [(3, ("three",), "rejected"), (17, (None,), "rejected")]
+    assert [(f.start, f.items, f.outcome) for f in result.failures] == [
+        (3, ("three",), "rejected"),
+        (17, (None,), "rejected"),
+    ]
     assert str(result.failures[1].error) == "items[17]: must be an int"
     assert (result.accepted, result.rejected) == (23, 2)
     assert ("r", [17]) in run.core.records
@@ -212,7 +216,7 @@ def test_the_documented_burst_goes_at_once_then_the_documented_rate():
     run.go(list(range(3000)))
     times = [when for when, _ in run.sent]
     assert times[:5] == [0.0] * 5  # the burst: 1,000 items, no more
-    gaps = [b - a for a, b in zip(times[5:], times[6:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times[5:])]
     assert times[5] == pytest.approx(200 / (300 * PACE_MARGIN))
     assert all(gap == pytest.approx(200 / (300 * PACE_MARGIN)) for gap in gaps)  # then just under 300 items/s
 
@@ -232,7 +236,7 @@ def test_requests_per_second_paces_calls_whatever_their_size():
     run = Run(plan(chunk_size=20, items_per_second=1000, requests_per_second=5), latency=0.001)
     run.go(list(range(200)))
     times = [when for when, _ in run.sent]
-    assert [b - a for a, b in zip(times, times[1:], strict=False)] == pytest.approx([1 / (5 * PACE_MARGIN)] * 9)
+    assert [b - a for a, b in itertools.pairwise(times)] == pytest.approx([1 / (5 * PACE_MARGIN)] * 9)
 
 
 def test_with_no_limit_known_chunks_go_as_fast_as_max_in_flight_allows():
@@ -260,7 +264,7 @@ def test_a_429_pauses_every_worker_and_lowers_the_pace_which_climbs_back():
     run = Run(plan(chunk_size=100, max_in_flight=4, items_per_second=1000), rate_limited_once({300}), latency=0.01)
     result = run.go(list(range(5000)))
     assert (result.accepted, result.rate_limited, result.requests) == (5000, 1, 51)
-    times = dict((indices[0], when) for when, indices in reversed(run.sent))  # first sending of each chunk
+    times = {indices[0]: when for when, indices in reversed(run.sent)}  # first sending of each chunk
     limited_at = times[300] + 0.01
     pace = 1000 * PACE_MARGIN
     # Nothing goes for a chunk's worth of the lowered pace, and then at the lowered pace.
@@ -390,7 +394,12 @@ def test_a_5xx_is_unknown_and_never_sent_again():
     result = run.go(list(range(30)))
     assert (result.accepted, result.unknown, result.requests) == (20, 10, 3)
     (failure,) = result.failures
-    assert (failure.start, failure.items, failure.outcome, failure.error.status_code) == (10, tuple(range(10, 20)), "unknown", 500)
+    assert (failure.start, failure.items, failure.outcome, failure.error.status_code) == (
+        10,
+        tuple(range(10, 20)),
+        "unknown",
+        500,
+    )
     assert ("u", list(range(10, 20))) in run.core.records  # never sent again by a resumed run either
 
 
@@ -532,7 +541,8 @@ def test_the_result_pickles_and_its_repr_is_short():
     copy = pickle.loads(pickle.dumps(result))
     assert (copy.accepted, copy.unknown, copy.failures[0].items) == (9990, 10, tuple(range(10, 20)))
     assert len(repr(result)) < 200
-    assert "accepted=9990" in repr(result) and "unknown=10" in repr(result)
+    assert "accepted=9990" in repr(result)
+    assert "unknown=10" in repr(result)
 
 
 def test_progress_counts_and_rate():

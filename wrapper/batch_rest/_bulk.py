@@ -94,6 +94,11 @@ class BulkResult(Generic[R]):
     rate_limited: int = 0  # 429s
 
     @property
+    def read(self) -> int:
+        """Items taken from the input: all of them, unless the run stopped (`stopped`)."""
+        return self.accepted + self.rejected + self.unknown + self.skipped
+
+    @property
     def ok(self) -> bool:
         """Every item read was accepted (or already accounted for), and the input was read to its end."""
         return self.rejected == self.unknown == 0 and self.stopped is None

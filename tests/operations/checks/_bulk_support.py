@@ -51,6 +51,14 @@ def each(names: list[str]) -> Callable[[Any], Any]:
     return decorate
 
 
+def any_bulk(test: Any) -> Any:
+    """Collect `test` only where the package has a chunkable operation (it draws one of BULK itself)."""
+    if not BULK:
+        return None
+    test.operations = tuple(BULK)
+    return test
+
+
 def item(name: str, index: int) -> dict[str, Any]:
     assert name in _ITEMS, f"a new chunkable fixture operation: give {name} its items in _bulk_support.py"
     return _ITEMS[name](index)

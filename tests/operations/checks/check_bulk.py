@@ -17,7 +17,6 @@ from _bulk_support import (
     FakeTime,
     Server,
     bad_item,
-    bulk_method,
     check_accounted,
     client,
     each,
@@ -72,7 +71,8 @@ def test_every_item_is_sent_once_in_chunks_of_the_document_s_max_items(kind, nam
     assert sorted(len(items) for items, _, _ in server.calls) == [3, max_items(name)]
     assert server.arrived() == {key(item(name, i)): 1 for i in range(count)}
     assert all(rest == BODIES.get(name, {}) for _, _, rest in server.calls)  # body= repeated in every call
-    assert len(result.results) == 2 and all(isinstance(r, result_model(name)) for r in result.results)
+    assert len(result.results) == 2
+    assert all(isinstance(r, result_model(name)) for r in result.results)
     check_accounted(result, count)
     assert result.ok
 
@@ -113,7 +113,9 @@ def test_models_and_dicts_mixed_and_bad_items_rejected_alone(kind):
     assert (result.accepted, result.rejected) == (27, 3)
     sent = [i for batch, _, _ in server.calls for i in batch]
     assert {"identifiers": {"custom_id": "model-4"}} in sent
-    assert len(sent) == 27 and items[7] not in sent and items[11] not in sent
+    assert len(sent) == 27
+    assert items[7] not in sent
+    assert items[11] not in sent
     assert [(f.start, f.items, f.outcome) for f in result.failures] == [
         (7, (items[7],), "rejected"), (11, (items[11],), "rejected"), (12, ("not an edit",), "rejected")
     ]  # fmt: skip
@@ -133,7 +135,8 @@ def test_an_invalid_item_of_each_operation_names_its_field(kind, name):
     result = run(kind, client(kind, server, FakeTime()), name, [item(name, 0), bad, item(name, 2)])
     (failure,) = result.failures
     assert (failure.start, failure.outcome, type(failure.error)) == (1, "rejected", error_type)
-    assert str(failure.error).startswith("items[1]") and message in str(failure.error)
+    assert str(failure.error).startswith("items[1]")
+    assert message in str(failure.error)
     assert server.arrived() == {key(item(name, 0)): 1, key(item(name, 2)): 1}
 
 
@@ -145,7 +148,11 @@ def test_a_chunk_that_gets_a_400_is_bisected_to_the_bad_item(kind):
     name = "profiles_update"
 
     def decide(number, items):
-        return error(400) if {"identifiers": {"custom_id": "u-37"}} in [{"identifiers": i["identifiers"]} for i in items] else success(name)
+        return (
+            error(400)
+            if {"identifiers": {"custom_id": "u-37"}} in [{"identifiers": i["identifiers"]} for i in items]
+            else success(name)
+        )
 
     server = Server(name, decide)
     result = run(kind, client(kind, server, FakeTime()), name, [item(name, i) for i in range(200)])
@@ -239,8 +246,10 @@ def test_a_refused_key_stops_the_run_and_keeps_every_item_read(kind, status):
     server = Server(name, lambda number, items: error(status))
     source = edits()
     result = run(kind, client(kind, server, FakeTime()), name, source, chunk_size=10, max_in_flight=2)
-    assert result.stopped.status_code == status and not result.ok
-    assert result.accepted == 0 and result.rejected == len(consumed) <= 6 * 10
+    assert result.stopped.status_code == status
+    assert not result.ok
+    assert result.accepted == 0
+    assert result.rejected == len(consumed) <= 6 * 10
     assert len(server.calls) <= 2  # not 10,000 chunks refused one by one
     check_accounted(result, len(consumed))
     following = item(name, len(consumed))
@@ -321,7 +330,8 @@ def test_on_progress_sees_counts_and_the_rate(kind):
                  items_per_second=100, on_progress=seen.append)  # fmt: skip
     assert all(isinstance(p, batch_rest.BulkProgress) for p in seen)
     done = [p.accepted + p.rejected + p.unknown for p in seen]
-    assert done == sorted(done) and done[-1] == 100
+    assert done == sorted(done)
+    assert done[-1] == 100
     last = seen[-1]
     assert (last.accepted, last.unknown, last.requests, last.in_flight, last.read) == (90, 10, 10, 0, 100)
     assert 0 < last.rate <= 100
@@ -388,7 +398,9 @@ def test_a_run_interrupted_then_resumed_sends_every_item(kind, name, tmp_path):
 
     made = client(kind, server, FakeTime())
     with pytest.raises(Interrupted):
-        run(kind, made, name, items, chunk_size=10, max_in_flight=3, checkpoint=checkpoint, on_progress=stop_after_three)
+        run(
+            kind, made, name, items, chunk_size=10, max_in_flight=3, checkpoint=checkpoint, on_progress=stop_after_three
+        )
     first = server.arrived()
     assert 0 < sum(first.values()) < 94
     result = run(kind, client(kind, server, FakeTime()), name, items, chunk_size=10, max_in_flight=3,

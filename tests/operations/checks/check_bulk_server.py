@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _bulk_support import BODIES, BULK, bulk_method, check_accounted, each, item, items_of, key
+from _bulk_support import BODIES, BULK, bulk_method, each, item, items_of, key
 from conftest import needs
 
 import batch_rest
@@ -66,7 +66,7 @@ def test_every_accepted_item_arrives_exactly_once(kind, name):
     bodies = [json.loads(r.body) for r in server.requests]
     assert sorted(len(items_of(name, b)) for b in bodies) == [5, 57, 57]
     if name in BODIES:
-        assert all({k: v for k, v in b.items() if k != "items" and k != "ids"} == BODIES[name] for b in bodies)
+        assert all({k: v for k, v in b.items() if k not in {"items", "ids"}} == BODIES[name] for b in bodies)
     assert all(r.headers["x-batch-project"] == server.project_key for r in server.requests)
 
 
@@ -139,7 +139,8 @@ def test_a_wrong_key_stops_the_run(kind):
     assert isinstance(result.stopped, batch_rest.AuthenticationError)
     assert len(server.requests) <= 4  # max_in_flight: not 5,000 refused calls
     assert result.rejected == result.accepted + result.rejected + result.unknown <= 6 * 200
-    assert "a-wrong-key" not in repr(result) and "a-wrong-key" not in str(result.failures)
+    assert "a-wrong-key" not in repr(result)
+    assert "a-wrong-key" not in str(result.failures)
 
 
 @each(BULK)
@@ -155,14 +156,15 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(kind, name, tmp_path):
 
     with FakeBatchServer() as server:
         with pytest.raises(KeyboardInterrupt):
-            bulk(kind, server, name, items, chunk_size=20, max_in_flight=3, checkpoint=checkpoint, on_progress=interrupt,
-                 **FAST)  # fmt: skip
+            bulk(kind, server, name, items, chunk_size=20, max_in_flight=3, checkpoint=checkpoint,
+                 on_progress=interrupt, **FAST)  # fmt: skip
         first = sum(arrivals(server, name).values())
         result = bulk(kind, server, name, items, chunk_size=20, max_in_flight=3, checkpoint=checkpoint, **FAST)
     both = arrivals(server, name)
     assert set(both) == {key(i) for i in items}  # every item arrived
     assert sum(count - 1 for count in both.values()) <= 3 * 20  # at most the chunks in flight went twice
-    assert result.accepted + result.skipped == count and result.ok
+    assert result.accepted + result.skipped == count
+    assert result.ok
     assert result.skipped >= 4 * 20  # what the first run settled before the interrupt
     assert first < count
 
