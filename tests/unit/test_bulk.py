@@ -23,6 +23,7 @@ from batch_rest._bulk import (
     BulkCore,
     BulkPlan,
     BulkResult,
+    ItemsRejected,
     outcome_of,
     stops_the_run,
 )
@@ -178,6 +179,22 @@ def test_an_invalid_item_is_rejected_alone_and_the_others_chunk_on_without_it():
     assert (result.accepted, result.rejected) == (23, 2)
     assert ("r", [17]) in run.core.records
     assert not result.ok
+
+
+def test_items_a_request_cannot_hold_are_rejected_alone_and_the_others_go_again():
+    # The seam serialises models when their chunk is sent; one that cannot be is named, nothing is sent.
+    def answer(attempt: Attempt) -> tuple[object, Exception | None]:
+        if 13 in attempt.chunk.indices:
+            position = attempt.chunk.indices.index(13)
+            return None, ItemsRejected({position: TypeError("items[13]: cannot be serialised")})
+        return accept_all(attempt)
+
+    run = Run(plan(chunk_size=10), answer)
+    result = run.go(list(range(30)))
+    assert (result.accepted, result.rejected, result.requests) == (29, 1, 3)
+    (failure,) = result.failures
+    assert (failure.start, failure.items, str(failure.error)) == (13, (13,), "items[13]: cannot be serialised")
+    assert [indices for _, indices in run.sent][-1] == [10, 11, 12, 14, 15, 16, 17, 18, 19]
 
 
 def test_the_input_is_read_at_most_max_in_flight_plus_two_chunks_ahead():

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from typing import TYPE_CHECKING, Any
 
 from . import _seam
-from ._bulk import Attempt, BulkCore, BulkOptions, BulkPlan, BulkResult
+from ._bulk import Attempt, BulkCore, BulkOptions, BulkPlan, BulkResult, ItemsRejected
 from ._bulk_checkpoint import CheckpointFile, call_fingerprint
 from ._retry import RetryPolicy
 from .errors import BatchError
@@ -60,7 +60,7 @@ class _Run:
         rest = operation.rest_body(args.get("body", _seam.UNSET))
         params = {key: value for key, value in args.items() if key != "body"}
         template = operation.template_kwargs(params, client._settings.project_key)
-        client._build_request({**template, "json": operation.body_json(rest, [])}, options)  # options checked now
+        client._build_request({**template, "json": operation.body_json(rest, [], [])}, options)  # options checked now
         limits = operation.limits
         self.plan = BulkPlan(
             chunk_size=chunk_size,
@@ -82,13 +82,14 @@ class _Run:
             self.plan,
             operation.prepare,
             self.clock(),
+            prepare_batch=operation.prepare_batch,
             settled=self.checkpoint.settled if self.checkpoint else (),
             jitter=client._random,
         )
         self._on_progress = bulk.on_progress
 
         def plan(attempt: Attempt) -> Plan[Any]:
-            body = operation.body_json(rest, attempt.chunk.payload)
+            body = operation.body_json(rest, attempt.chunk.payload, attempt.chunk.indices)
             request = client._build_request({**template, "json": body}, options)
             parse = operation.operation.parse
             return client._plan(request, operation.operation, parse, _NO_RETRIES, idempotent=idempotent, raw=False)
@@ -104,7 +105,7 @@ class _Run:
 
     def settle(self, answers: Iterable[_Answer]) -> None:
         for attempt, result, error in answers:
-            if error is not None and not isinstance(error, BatchError):
+            if error is not None and not isinstance(error, BatchError | ItemsRejected):
                 raise error  # not an outcome the client documents: a bug, not to be hidden as a failure
             self.core.settle(attempt, result, error, self.clock())
         self.report()
@@ -264,7 +265,7 @@ async def run_async(
         while not core.done:
             started, wait = run.sends()
             for attempt in started:
-                tasks[asyncio.ensure_future(client._run(run.attempt_plan(attempt)))] = attempt
+                tasks[asyncio.ensure_future(_send(client, run, attempt))] = attempt
             if reading is None and (wanted := core.wants()):
                 if not isinstance(source, AsyncIterator):
                     _feed(core, source, wanted)
@@ -294,6 +295,10 @@ async def run_async(
             await asyncio.wait(pending)
         run.close()
     return core.result()
+
+
+async def _send(client: AsyncBatchClient, run: _Run, attempt: Attempt) -> Any:
+    return await client._run(run.attempt_plan(attempt))  # the request is built in the task: its errors are its answer
 
 
 async def _read_async(source: AsyncIterator[object], wanted: int) -> tuple[list[object], bool]:

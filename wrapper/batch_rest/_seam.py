@@ -22,7 +22,7 @@ import importlib
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -32,6 +32,7 @@ from batch_rest_generated import _server
 from batch_rest_generated._operations import OPERATIONS
 from batch_rest_generated.types import UNSET, Unset
 
+from ._bulk import ItemsRejected
 from ._schema import Check, SchemaError, compile_schema
 from .errors import ConfigurationError
 
@@ -357,17 +358,29 @@ class BulkOperation:
     limits: Mapping[str, float | None]  # items_per_second, items_burst, requests_per_second, requests_burst
 
     def prepare(self, item: object, index: int) -> object:
-        """The JSON of one item: a model serialised (not walked: mypy typed it), a dict checked against the item
-        schema. TypeError / ValueError naming the field (`items[17].identifiers.custom_id: must be string`)."""
+        """What one item becomes in a chunk: a dict checked against the item schema (TypeError / ValueError naming
+        the field: `items[17].identifiers.custom_id: must be string`), or a model as it is. A model is typed (mypy
+        checked it): it is not walked, and is serialised only when its chunk is sent (body_json), so that its JSON
+        lives as briefly as in a single call rather than for the whole read-ahead."""
         if self.item_models and isinstance(item, self.item_models):
-            try:
-                return typing.cast(Any, item).to_dict()
-            except (AttributeError, TypeError, ValueError) as exc:  # a model holding what to_dict cannot write
-                raise TypeError(f"items[{index}]: cannot be serialised ({type(exc).__name__}: {exc})") from None
+            return item
         if type(item) is dict or isinstance(item, Mapping):
-            return _checked(self.item_check, item if type(item) is dict else dict(item), f"items[{index}]")
+            value = item if type(item) is dict else dict(item)
+            try:
+                return self.item_check(value)
+            except (SchemaError, RecursionError):  # checked again, to say where and what (rare: no cost otherwise)
+                return _checked(self.item_check, value, f"items[{index}]")
         expected = " or ".join([*(model.__name__ for model in self.item_models), "a dict"])
         raise TypeError(f"items[{index}] must be {expected}, not {type(item).__name__}")
+
+    def prepare_batch(self, batch: Sequence[object], start: int) -> list[object]:
+        """prepare() of every item of `batch` (the first is input item `start`), a model costing no call."""
+        models, prepare = self._model_classes, self.prepare
+        return [item if type(item) in models else prepare(item, index) for index, item in enumerate(batch, start)]
+
+    @functools.cached_property
+    def _model_classes(self) -> frozenset[type]:
+        return frozenset(self.item_models)
 
     def rest_body(self, body: object) -> dict[str, object] | None:
         """The body's other fields (`body=`), repeated in every chunk, checked now; None when the body is the array."""
@@ -404,8 +417,28 @@ class BulkOperation:
         kwargs.pop("json", None)
         return kwargs
 
-    def body_json(self, rest: Mapping[str, object] | None, payload: list[object]) -> object:
-        return payload if self.array is None else {**(rest or {}), self.array: payload}
+    def body_json(self, rest: Mapping[str, object] | None, payload: list[object], indices: Sequence[int]) -> object:
+        """A chunk's JSON body: its items (models serialised now) and, for an object body, the other fields.
+
+        ItemsRejected names the models that cannot be serialised (`indices`: their input indices), if any.
+        """
+        models, classes = self._model_classes, self.item_models
+        try:
+            items = [p.to_dict() if type(p) in models or isinstance(p, classes) else p for p in payload]  # type: ignore[attr-defined]
+        except (AttributeError, TypeError, ValueError):  # a model holding what to_dict cannot write
+            raise ItemsRejected(self._unserialisable(payload, indices)) from None
+        return items if self.array is None else {**(rest or {}), self.array: items}
+
+    def _unserialisable(self, payload: list[object], indices: Sequence[int]) -> dict[int, Exception]:
+        found: dict[int, Exception] = {}
+        for position, part in enumerate(payload):
+            if isinstance(part, self.item_models):
+                try:
+                    part.to_dict()  # type: ignore[attr-defined]
+                except (AttributeError, TypeError, ValueError) as exc:
+                    message = f"items[{indices[position]}]: cannot be serialised ({type(exc).__name__}: {exc})"
+                    found[position] = TypeError(message)
+        return found
 
 
 def _raise(error: SchemaError) -> Check:

@@ -128,6 +128,22 @@ def test_models_and_dicts_mixed_and_bad_items_rejected_alone(kind):
     assert sorted(len(batch) for batch, _, _ in server.calls) == [7, 10, 10]  # the others chunk on without them
 
 
+@needs("profiles_update")
+def test_a_model_that_cannot_be_serialised_is_rejected_alone(kind):
+    from batch_rest_generated.models import EditProfile, EditProfileIdentifiers
+
+    name = "profiles_update"
+    items: list[object] = [EditProfile(identifiers=EditProfileIdentifiers(custom_id=f"m-{i}")) for i in range(30)]
+    items[13] = EditProfile(identifiers="not identifiers")  # type: ignore[arg-type]  # what mypy would refuse
+    server = Server(name)
+    result = run(kind, client(kind, server, FakeTime()), name, items, chunk_size=10)
+    assert (result.accepted, result.rejected, result.requests) == (29, 1, 3)
+    (failure,) = result.failures
+    assert (failure.start, failure.items, type(failure.error)) == (13, (items[13],), TypeError)
+    assert str(failure.error).startswith("items[13]: cannot be serialised (AttributeError")
+    assert sorted(len(batch) for batch, _, _ in server.calls) == [9, 10, 10]
+
+
 @each(BULK)
 def test_an_invalid_item_of_each_operation_names_its_field(kind, name):
     bad, error_type, message = bad_item(name)
