@@ -568,3 +568,28 @@ def test_progress_counts_and_rate():
     progress = run.core.progress(run.now)
     assert (progress.read, progress.accepted, progress.in_flight, progress.requests) == (300, 300, 0, 30)
     assert progress.rate == pytest.approx(100 * PACE_MARGIN, rel=0.15)
+
+
+# -- what the drivers check before any request ---------------------------------------------------------------
+
+
+def test_chunk_size_is_required_where_the_document_gives_no_max_items():
+    from batch_rest._bulk_io import _chunk_size
+
+    with pytest.raises(ValueError, match="chunk_size is required: x's document gives its array no maxItems"):
+        _chunk_size(None, None, "x")
+    assert (_chunk_size(None, 200, "x"), _chunk_size(50, 200, "x"), _chunk_size(5000, None, "x")) == (200, 50, 5000)
+    with pytest.raises(ValueError, match=r"chunk_size must be from 1 to 200 \(the document's maxItems\), got 201"):
+        _chunk_size(201, 200, "x")
+
+
+def test_the_result_classes_are_exported():
+    import batch_rest
+    from batch_rest import _bulk
+
+    assert (batch_rest.BulkResult, batch_rest.BulkFailure, batch_rest.BulkProgress) == (
+        _bulk.BulkResult,
+        _bulk.BulkFailure,
+        _bulk.BulkProgress,
+    )
+    assert {"BulkResult", "BulkFailure", "BulkProgress"} <= set(batch_rest.__all__)
