@@ -197,6 +197,23 @@ def test_items_a_request_cannot_hold_are_rejected_alone_and_the_others_go_again(
     assert [indices for _, indices in run.sent][-1] == [10, 11, 12, 14, 15, 16, 17, 18, 19]
 
 
+def test_items_a_request_cannot_hold_while_the_run_stops():
+    def answer(attempt: Attempt) -> tuple[object, Exception | None]:
+        if attempt.chunk.start == 0:
+            return None, api_error(401)
+        return None, ItemsRejected({0: TypeError("items[10]: cannot be serialised")})
+
+    run = Run(plan(chunk_size=10, max_in_flight=2), answer)
+    result = run.go(list(range(100)))
+    assert isinstance(result.stopped, AuthenticationError)
+    assert [(f.start, len(f.items), type(f.error)) for f in result.failures][:3] == [
+        (0, 10, AuthenticationError),
+        (10, 1, TypeError),
+        (11, 9, AuthenticationError),  # the rest of that chunk: not sent again once the run stops
+    ]
+    accounted(result, run.core._read)
+
+
 def test_the_input_is_read_at_most_max_in_flight_plus_two_chunks_ahead():
     consumed = 0
 

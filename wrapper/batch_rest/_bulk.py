@@ -1,8 +1,8 @@
 """Bulk calls of a chunkable operation, as pure decisions over plain data: no sockets, threads or clock of its own.
 
-    items ──► BulkCore.feed(batch)      each item: already accounted for by a checkpoint (skipped), or checked and
-                │                       serialised by the seam (an invalid one is rejected alone, never sent), then
-                │                       chunked; wants() keeps at most max_in_flight + 2 chunks read ahead
+    items ──► BulkCore.feed(batch)      each item: already accounted for by a checkpoint (skipped), or prepared by
+                │                       the seam (a plain one checked: an invalid one is rejected alone, never sent),
+                │                       then chunked; wants() keeps at most max_in_flight + 2 chunks read ahead
                 ▼
     BulkCore.next_send(now) ──► Attempt   send it: one request through the client's path, its retries off
                 │            ├► seconds   nothing may go before then (Pacer: token buckets of items/s and requests/s,
@@ -233,8 +233,11 @@ class Pacer:
 
         items = bucket(plan.items_per_second, plan.items_burst, plan.chunk_size)
         requests = bucket(plan.requests_per_second, plan.requests_burst, 1.0)
-        ceilings = tuple((rate or math.inf) * PACE_MARGIN for rate in (plan.items_per_second, plan.requests_per_second))
-        return cls(items, requests, ceilings, plan.chunk_size)  # type: ignore[arg-type]
+        ceilings = (
+            (plan.items_per_second or math.inf) * PACE_MARGIN,
+            (plan.requests_per_second or math.inf) * PACE_MARGIN,
+        )
+        return cls(items, requests, ceilings, plan.chunk_size)
 
     def delay(self, items: int, now: float) -> float:
         """Seconds before `items` items in one request may go (0: now)."""
@@ -277,8 +280,8 @@ class Pacer:
         if retry_after is not None:
             pause = retry_after
         elif stall == 1:  # Batch documents no Retry-After: a chunk's worth of the new pace, then the rule's backoff
-            pause = self.chunk_size / self.items.rate if self.items is not None else 1 / self.requests.rate  # type: ignore[union-attr]
-            pause = min(pause, rule_delay)
+            refill = self.chunk_size / self.items.rate if self.items is not None else 1 / self.requests.rate  # type: ignore[union-attr]
+            pause = min(refill, rule_delay)
         else:
             pause = rule_delay
         self.paused_until = max(self.paused_until, now + pause)
@@ -496,7 +499,11 @@ class BulkCore(Generic[R]):
             self._accept(chunk, result, now)  # type: ignore[arg-type]
             return
         if isinstance(error, ItemsRejected):
-            self._drop(chunk, error.errors)
+            kept = self._drop(chunk, error.errors)
+            if kept is not None and self.stopped is not None:
+                self._fail(kept, self.stopped, "rejected")
+            elif kept is not None:
+                self._ready.appendleft(kept)
             return
         if self.stopped is not None:  # stopping: nothing is sent again
             self._fail(chunk, error, outcome_of(error))
@@ -534,8 +541,9 @@ class BulkCore(Generic[R]):
         self.pacer.throttled(now, retry_after=error.retry_after, rule_delay=delay, stall=self._stall)
         self._ready.appendleft(attempt.chunk)
 
-    def _drop(self, chunk: Chunk, errors: dict[int, Exception]) -> None:
-        """Reject alone the items of `chunk` its request could not hold; the others go again. Nothing was sent."""
+    def _drop(self, chunk: Chunk, errors: dict[int, Exception]) -> Chunk | None:
+        """Reject alone the items of `chunk` its request could not hold: the others, to send again (or None).
+        Nothing was sent."""
         self.requests -= 1
         kept = Chunk(retries=chunk.retries, family=chunk.family)
         for position, (index, item, value) in enumerate(zip(chunk.indices, chunk.items, chunk.payload, strict=True)):
@@ -551,9 +559,9 @@ class BulkCore(Generic[R]):
         if len(kept) == len(chunk):  # nothing named: a bug of the seam, which must not loop
             raise RuntimeError("a chunk's request could not be built, but no item was named")
         if kept.indices:
-            self._ready.appendleft(kept)
-        elif chunk.family is not None:
-            self._settled_part(chunk, accepted=False)
+            return kept
+        self._settled_part(chunk, accepted=False)
+        return None
 
     def _retry_delay(self, failure: Failure, retries_done: int) -> float | None:
         plan = self.plan
