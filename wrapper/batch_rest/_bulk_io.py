@@ -19,7 +19,7 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _seam
@@ -102,6 +102,13 @@ class _Run:
         while isinstance(step := self.core.next_send(self.clock()), Attempt):
             started.append(step)
         return started, step
+
+    def feed(self, batch: list[object], ended: bool) -> None:
+        self.core.feed(batch)
+        if ended:
+            self.core.end_of_input()
+        if self.core.records:  # items rejected alone: recorded, and shown, without waiting for an answer
+            self.report()
 
     def settle(self, answers: Iterable[_Answer]) -> None:
         for attempt, result, error in answers:
@@ -207,7 +214,8 @@ def run_sync(
                     workers[-1].start()
                 jobs.put(attempt)
             if wanted := core.wants():
-                _feed(core, source, wanted)
+                batch = list(itertools.islice(source, wanted))
+                run.feed(batch, len(batch) < wanted)
                 continue
             if core.in_flight:
                 try:
@@ -225,13 +233,6 @@ def run_sync(
             jobs.put(None)
         run.close()
     return core.result()
-
-
-def _feed(core: BulkCore[Any], source: Iterator[object], wanted: int) -> None:
-    batch = list(itertools.islice(source, wanted))
-    core.feed(batch)
-    if len(batch) < wanted:
-        core.end_of_input()
 
 
 def _drain(answers: queue.SimpleQueue[_Answer]) -> list[_Answer]:
@@ -268,7 +269,8 @@ async def run_async(
                 tasks[asyncio.ensure_future(_send(client, run, attempt))] = attempt
             if reading is None and (wanted := core.wants()):
                 if not isinstance(source, AsyncIterator):
-                    _feed(core, source, wanted)
+                    batch = list(itertools.islice(source, wanted))
+                    run.feed(batch, len(batch) < wanted)
                     continue
                 reading = asyncio.ensure_future(_read_async(source, wanted))
             waiting = {*tasks, *([reading] if reading is not None else [])}
@@ -277,9 +279,7 @@ async def run_async(
                 if reading is not None and reading in done:
                     batch, ended = reading.result()
                     reading = None
-                    core.feed(batch)
-                    if ended:
-                        core.end_of_input()
+                    run.feed(batch, ended)
                 if answers := [_answer(tasks.pop(task), task) for task in done if task in tasks]:
                     run.settle(answers)
             elif wait is not None:

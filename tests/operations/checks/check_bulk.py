@@ -354,6 +354,19 @@ def test_on_progress_sees_counts_and_the_rate(kind):
     assert (result.accepted, result.unknown) == (last.accepted, last.unknown)
 
 
+@each(BULK)
+def test_items_rejected_alone_are_reported_as_they_are_read(kind, name, tmp_path):
+    seen: list[batch_rest.BulkProgress] = []
+    items = [{**bad_item(name)[0], "n": n} for n in range(25)]
+    server = Server(name)
+    checkpoint = tmp_path / "bulk.checkpoint"
+    result = run(kind, client(kind, server, FakeTime()), name, items, chunk_size=5, on_progress=seen.append,
+                 checkpoint=checkpoint)  # fmt: skip
+    assert (result.rejected, result.requests, server.calls) == (25, 0, [])
+    assert [p.rejected for p in seen][:5] == [5, 10, 15, 20, 25]  # without waiting for any answer
+    assert len(checkpoint.read_text().splitlines()) == 1 + 25  # recorded too: a resumed run skips them
+
+
 @needs("profiles_update")
 def test_the_key_is_nowhere_in_the_result(kind):
     name = "profiles_update"
