@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
 from attrs import frozen
 
-from ._bulk import BulkOptions, BulkProgress, BulkResult
 from ._paging import AsyncPager, Page, Pager
 
 if TYPE_CHECKING:
     import httpx
 
+    from ._bulk import BulkOptions, BulkProgress, BulkResult
     from ._client import AsyncBatchClient, BatchClient, _ClientBase
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "as_raw",
     "as_raw_async",
 ]
+
+_BULK_NAMES = frozenset({"BulkOptions", "BulkProgress", "BulkResult"})
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -233,3 +235,13 @@ class AsyncResource(_Resource):
             cursor: str | None,
             options: RequestOptions,
         ) -> Awaitable[PageT]: ...
+
+
+def __getattr__(name: str) -> Any:
+    # The bulk classes load with the first generated package that has bulk methods (its _typed.py imports them):
+    # a client without chunkable operations does not pay for the bulk core's import.
+    if name in _BULK_NAMES:
+        from . import _bulk  # noqa: PLC0415
+
+        return getattr(_bulk, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,7 +32,6 @@ from batch_rest_generated import _server
 from batch_rest_generated._operations import OPERATIONS
 from batch_rest_generated.types import UNSET, Unset
 
-from ._bulk import ItemsRejected
 from ._schema import Check, SchemaError, compile_schema
 from .errors import ConfigurationError
 
@@ -426,6 +425,8 @@ class BulkOperation:
         try:
             items = [p.to_dict() if type(p) in models or isinstance(p, classes) else p for p in payload]  # type: ignore[attr-defined]
         except (AttributeError, TypeError, ValueError):  # a model holding what to_dict cannot write
+            from ._bulk import ItemsRejected  # noqa: PLC0415 - the CLI's --help imports the seam, not the bulk core
+
             raise ItemsRejected(self._unserialisable(payload, indices)) from None
         return items if self.array is None else {**(rest or {}), self.array: items}
 
