@@ -45,7 +45,8 @@ Outcome = Literal["rejected", "unknown"]
 DECREASE = 0.8  # the pace after a 429, as a share of the pace before it
 CLIMB_SECONDS = 2.0  # how long the pace takes to climb back to where it was before a 429
 RATE_WINDOW = 1.0  # seconds over which rates are measured
-PACE_MARGIN = 0.97  # the pace under a known limit
+PACE_MARGIN = 0.98  # the pace under a known limit: the server's bucket gains 2 % to absorb the network's jitter
+CATCH_UP = 0.02  # seconds of the pace a late send may catch up on (a thread or the event loop woke up late)
 STOPS_THE_RUN = frozenset({401, 403, 404})  # the key or the target is wrong: every chunk would get the same answer
 _ONCE = RetryPolicy(max_retries=1)
 
@@ -225,11 +226,13 @@ class Pacer:
 
     @classmethod
     def start(cls, plan: BulkPlan, now: float) -> Pacer:
-        # Just under a known limit, which leaves the server's bucket room for the network's jitter. Full buckets,
-        # but never more than the documented burst, or than one chunk (one request) where none is documented.
+        # Just under a known limit. Full buckets, but never more than the documented burst, or than one chunk (one
+        # request) where none is documented; room for CATCH_UP more, so that waking up late loses no pace.
         def bucket(rate: float | None, burst: float | None, least: float) -> _Bucket | None:
-            capacity = max(least, burst or 0.0)
-            return None if rate is None else _Bucket(rate * PACE_MARGIN, capacity, capacity, now)
+            if rate is None:
+                return None
+            full = max(least, burst or 0.0)
+            return _Bucket(rate * PACE_MARGIN, full + rate * PACE_MARGIN * CATCH_UP, full, now)
 
         items = bucket(plan.items_per_second, plan.items_burst, plan.chunk_size)
         requests = bucket(plan.requests_per_second, plan.requests_burst, 1.0)
