@@ -100,8 +100,16 @@ def accept_all(attempt: Attempt) -> tuple[object, Exception | None]:
 class Run:
     """Drives a core the way the drivers do, with a fake clock: answers come `latency` seconds after sending."""
 
-    def __init__(self, core_plan: BulkPlan, answer: Answer = accept_all, *, latency: float = 0.01, **kwargs: object):
-        self.now = 0.0
+    def __init__(
+        self,
+        core_plan: BulkPlan,
+        answer: Answer = accept_all,
+        *,
+        latency: float = 0.01,
+        late: float = 0.0,
+        **kwargs: object,
+    ):
+        self.now, self.late = 0.0, late  # late: how much longer than asked each wait lasts (a sleepy thread)
         self.core: BulkCore[object] = BulkCore(core_plan, plain, self.now, jitter=lambda: 0.0, **kwargs)  # type: ignore[arg-type]
         self.answer, self.latency = answer, latency
         self.sent: list[tuple[float, list[int]]] = []  # (when, indices) of every attempt
@@ -135,7 +143,7 @@ class Run:
                 core.settle(attempt, result, error, self.now)
             elif step is not None:
                 self.waits.append(step)
-                self.now += step
+                self.now += step + self.late
             else:
                 raise AssertionError("the core stalled: nothing in flight, to send or to read")
         raise AssertionError("the run did not end")
@@ -263,6 +271,15 @@ def test_without_a_documented_burst_only_one_chunk_goes_at_once():
     assert times[1] == pytest.approx(100 / (1000 * PACE_MARGIN))
     achieved = 900 / times[-1]  # the items after the first chunk, over the time they took
     assert achieved == pytest.approx(1000 * PACE_MARGIN)
+
+
+def test_waking_up_late_loses_no_pace():
+    # 100 items every 10 ms; the driver wakes up 3 ms late every time (a busy event loop, a descheduled thread).
+    run = Run(plan(chunk_size=100, max_in_flight=4, items_per_second=10_000), latency=0.001, late=0.003)
+    run.go(list(range(20_000)))
+    times = [when for when, _ in run.sent]
+    achieved = (20_000 - 100) / times[-1]
+    assert achieved == pytest.approx(10_000 * PACE_MARGIN, rel=0.02)  # not 100 items / 13 ms
 
 
 def test_requests_per_second_paces_calls_whatever_their_size():
