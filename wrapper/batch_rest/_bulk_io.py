@@ -204,9 +204,8 @@ def run_sync(
 
     try:
         while not core.done:
-            if ready := _drain(answers):  # answers first: the checkpoint and on_progress keep up with them
-                run.settle(ready)
-                continue
+            if not answers.empty():  # answers first: the checkpoint and on_progress keep up with them
+                run.settle(_drain(answers))
             started, wait = run.sends()
             for attempt in started:
                 if len(workers) < core.in_flight:
