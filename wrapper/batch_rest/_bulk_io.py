@@ -224,7 +224,7 @@ def run_sync(
                 run.settle([first, *_drain(answers)])
             elif wait is not None:
                 client._sleep(wait)
-            else:  # nothing in flight, to send or to read, yet not done: a bug, which must not spin forever
+            elif not core.done:  # nothing in flight, to send or to read, yet not done: a bug, which must not spin
                 raise RuntimeError(f"bulk {name}: the run stalled")
         run.report()
     finally:
