@@ -29,6 +29,7 @@ import ast
 import json
 import keyword
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -336,7 +337,7 @@ def _bulk(
     if body is None or body["schema"] is None:
         raise EmitError(f"{where}, but the operation takes no JSON body")
     schema, pointer = _resolve(document, _pointer_get(document, body["schema"]), body["schema"])
-    item_models = body["models"]
+    body_schema, item_models = schema, body["models"]
     if along != "body":
         member = (schema.get("properties") or {}).get(along)
         if body["array"] or member is None or len(body["models"]) != 1:
@@ -351,6 +352,8 @@ def _bulk(
         "item_schema": _resolve(document, schema["items"], f"{pointer}/items")[1],
         "item_models": item_models,
         "max_items": schema.get("maxItems"),
+        # the object body's other required fields: the bulk method's `body=` is then required
+        "body_required": [] if along == "body" else [f for f in body_schema.get("required", []) if f != along],
     }
 
 
@@ -517,12 +520,15 @@ wrapper's one request path (batch_rest._resource); this module only gives each o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from batch_rest._resource import (
     AsyncResource,
+    BulkOptions,
+    BulkProgress,
+    BulkResult,
     ListKey,
     OperationKey,
     Page,
@@ -769,6 +775,76 @@ def _call_operation(
     return f'{key}: OperationKey[{result}] = OperationKey("{name}")\n'
 
 
+# -- bulk methods: a chunkable operation's items sent in chunks, paced (wrapper/batch_rest/_bulk.py) -------------
+
+BULK_OPTIONS = (
+    "        chunk_size: int | None = None,\n"
+    "        max_in_flight: int = 4,\n"
+    "        items_per_second: float | None = None,\n"
+    "        requests_per_second: float | None = None,\n"
+)
+BULK_HOOKS = (
+    "        on_progress: Callable[[BulkProgress], object] | None = None,\n"
+    "        checkpoint: str | os.PathLike[str] | None = None,\n"
+)
+
+
+def _bulk_item(fact: dict[str, Any], params: ParamTypes, names: _Names) -> str:
+    """The annotation of one item of a bulk method: the item's model(s), then its plain-JSON TypedDict (checked
+    before sending): one item of an array body, or of the body's array property the operation is split along."""
+    bulk = fact["bulk"]
+    if bulk["array"] is None:
+        return body_item_annotation(fact, params, names)
+    hint = f"{_class_name(fact['module'].rpartition('.')[2])}{_class_name(bulk['array'])}Item"
+    plain = params.annotation(bulk["item_schema"], bulk["item_models"], hint)
+    names.params |= params.names_in(plain)
+    return " | ".join([*(names.model(ref) for ref in bulk["item_models"]), plain])
+
+
+def _bulk_docstring(fact: dict[str, Any], item: str) -> str:
+    bulk, limits = fact["bulk"], fact["limits"] or {}
+    size = f"of at most {bulk['max_items']} (the document's maxItems)" if bulk["max_items"] else "of `chunk_size`"
+    rates = (("items_per_second", "items/s"), ("items_burst", "items burst"), ("requests_per_second", "requests/s"))
+    pace = ", ".join(f"{limits[key]:g} {what}" for key, what in rates if limits.get(key))
+    array = bulk["array"]
+    along = "" if array is None else f" The items go in the body's `{array}`; `body` holds its other fields."
+    paragraphs = [
+        f"{fact['method']} {fact['path']} for every item of `items`, in chunks {size}.{along}",
+        (f"Paced at {pace}, as Batch documents" if pace else "Batch documents no rate limit: the pace is learnt")
+        + f" (`items_per_second=`, `requests_per_second=` override it). An item is {item}; a plain one is checked"
+        " first, and rejected alone if invalid. Returns a BulkResult: every item read ends accepted, rejected (not"
+        " applied) or unknown (may have been applied). See the README's Bulk section.",
+    ]
+    text = "\n\n".join(textwrap.fill(p, 108, initial_indent=" " * 8, subsequent_indent=" " * 8) for p in paragraphs)
+    return f'        """{text.lstrip()}\n        """\n'
+
+
+def _bulk_operation(
+    name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods, *, params: ParamTypes
+) -> None:
+    """Emit bulk_<action> on the sync and async resources (not the raw ones: a bulk call is many responses)."""
+    bulk, key = fact["bulk"], f"_{name.upper()}"
+    item, result = _bulk_item(fact, params, names), _result_type(fact, names)
+    names.modules.add("os")
+    signature = "".join(_signature_params({**fact, "body": None}, names, module, params, skip=set()))
+    if bulk["array"] is not None:  # the other fields of the object body; required when the schema requires some
+        optional = "        body: Mapping[str, object] | None = None,\n"
+        signature = ("        body: Mapping[str, object],\n" if bulk["body_required"] else optional) + signature
+    args = _call_args({**fact, "body": {} if bulk["array"] is not None else None}, set())
+    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
+    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    bulk_options = (
+        "BulkOptions(chunk_size, max_in_flight, items_per_second, requests_per_second, on_progress, checkpoint)"
+    )
+    method = (
+        f"    @ASYNC@def bulk_{fact['action']}(\n        self,\n        items: @ITEMS@,\n        *,\n{signature}"
+        f"{BULK_OPTIONS}{idempotent}{OPTIONS}{BULK_HOOKS}    ) -> BulkResult[{result}]:\n{_bulk_docstring(fact, item)}"
+        f"        return @AWAIT@self._bulk({key}, items, {args}, {options}, {bulk_options})\n"
+    )
+    methods.sync.append(_sync(method).replace("@ITEMS@", f"Iterable[{item}]"))
+    methods.async_.append(_async(method).replace("@ITEMS@", f"Iterable[{item}] | AsyncIterable[{item}]"))
+
+
 def _resource_classes(resource: str, methods: _Methods) -> str:
     cls, code = _class_name(resource), ""
     for prefix, bodies, raw, base in (
@@ -824,6 +900,8 @@ def typed_module(facts: dict[str, dict[str, Any]], modules: dict[str, Module], p
             pages.append(page_class)
         else:
             key = _call_operation(name, fact, module, names, methods, params=params)
+            if fact["bulk"]:
+                _bulk_operation(name, fact, module, names, methods, params=params)
         keys.append(key)
     resources = sorted(by_resource)
     imports = ["    import httpx\n", *(f"    import {m}\n" for m in sorted(names.modules - {"httpx"}))]

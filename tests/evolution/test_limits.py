@@ -46,6 +46,7 @@ def test_the_documented_chunking_and_rates_reach_the_generated_operations():
         "item_schema": "#/components/schemas/EditProfile",
         "item_models": ["models.edit_profile:EditProfile"],
         "max_items": 200,
+        "body_required": [],
     }
     assert found["profiles_update"]["limits"] == {
         "items_per_second": 300,
@@ -58,6 +59,7 @@ def test_the_documented_chunking_and_rates_reach_the_generated_operations():
         found["profiles_mass_update"]["limits"]["items_per_second"],
     ) == (10000, 10000)
     assert found["catalogs_items_edit"]["bulk"]["array"] == "items"
+    assert found["catalogs_items_edit"]["bulk"]["body_required"] == ["name"]  # its bulk method requires body=
     assert found["catalogs_items_edit"]["bulk"]["max_items"] == 200
     assert found["catalogs_items_edit"]["limits"]["requests_per_second"] == 5
     assert (found["audiences_update"]["bulk"]["array"], found["audiences_update"]["limits"]) == ("ids", None)

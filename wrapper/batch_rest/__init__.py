@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._bulk import BulkFailure, BulkProgress, BulkResult
     from ._client import AsyncBatchClient, BatchClient
     from ._paging import AsyncPager, Page, Pager
     from ._resource import RawResponse
@@ -47,6 +48,9 @@ __all__ = [
     "BatchConnectionError",
     "BatchError",
     "BatchTimeoutError",
+    "BulkFailure",
+    "BulkProgress",
+    "BulkResult",
     "ClientClosedError",
     "ConfigurationError",
     "MalformedResponseError",
@@ -65,6 +69,7 @@ __all__ = [
 ]
 
 _MODULE_OF = {
+    "._bulk": ("BulkFailure", "BulkProgress", "BulkResult"),
     "._client": ("AsyncBatchClient", "BatchClient"),
     "._paging": ("AsyncPager", "Page", "Pager"),
     "._resource": ("RawResponse",),

@@ -108,6 +108,7 @@ class _ClientBase:
         self._retry_policy = RetryPolicy(max_retries=self._settings.max_retries)
         self._headers = _client_headers(self._settings)
         self._random: Callable[[], float] = random.random
+        self._clock: Callable[[], float] = time.monotonic  # bulk calls' pacing (tests give a fake one)
         self._owns_http = http_client is None
         self._http = http_client or self._http_class(timeout=self._settings.timeout)
 
@@ -238,8 +239,12 @@ class _ClientBase:
         self, operation: _seam.Operation, args: Mapping[str, object], options: RequestOptions
     ) -> httpx.Request:
         """The request for `operation`, from checked arguments: TypeError / ValueError before anything is sent."""
+        return self._build_request(operation.request_kwargs(args, self._settings.project_key), options)
+
+    def _build_request(self, kwargs: Mapping[str, Any], options: RequestOptions) -> httpx.Request:
+        """The request for `_get_kwargs`-shaped kwargs (method, url, params, headers, json); bulk calls build theirs
+        from already checked items (_seam.BulkOperation)."""
         s = self._settings
-        kwargs = operation.request_kwargs(args, s.project_key)
         extra = None if options.extra_headers is None else _config.check_headers(options.extra_headers)
         # The query is encoded here, by httpx's own QueryParams, because build_request(params=...) would have
         # httpx parse the URL four times: a third of the wrapper's per-page cost.

@@ -3,6 +3,7 @@
     client.profiles.update(body=..., timeout=5)     Profiles (generated)  ──► SyncResource._call
     client.segments.list() / .list_page()           Segments (generated)  ──► SyncResource._list / _list_page
     client.profiles.with_raw_response.update(...)   the same methods, on a resource made with raw=True
+    client.profiles.bulk_update(items, ...)         Profiles (generated)  ──► SyncResource._bulk ──► _bulk_io
 
 A resource holds its client and nothing else: it hands the operation's name, the caller's arguments and the
 per-call options to the client's one request path (`_client._ClientBase`). The keys the generated layer passes
@@ -12,7 +13,7 @@ parameters are what lets mypy see each method's real return type.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
 from attrs import field, frozen
@@ -23,11 +24,15 @@ from .errors import headers_repr
 if TYPE_CHECKING:
     import httpx
 
-    from ._client import _ClientBase
+    from ._bulk import BulkOptions, BulkProgress, BulkResult
+    from ._client import AsyncBatchClient, BatchClient, _ClientBase
 
 __all__ = [
     "AsyncPager",
     "AsyncResource",
+    "BulkOptions",
+    "BulkProgress",
+    "BulkResult",
     "ListKey",
     "OperationKey",
     "Page",
@@ -38,6 +43,8 @@ __all__ = [
     "as_raw",
     "as_raw_async",
 ]
+
+_BULK_NAMES = frozenset({"BulkOptions", "BulkProgress", "BulkResult"})
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -157,6 +164,19 @@ class _Resource:
 class SyncResource(_Resource):
     """Base of the generated resources of BatchClient."""
 
+    def _bulk(
+        self,
+        key: OperationKey[R],
+        items: Iterable[object],
+        args: Mapping[str, object],
+        options: RequestOptions,
+        bulk: BulkOptions,
+    ) -> BulkResult[R]:
+        from ._bulk_io import run_sync  # noqa: PLC0415 - the drivers load with the first bulk call
+
+        client = cast("BatchClient", self._client)
+        return run_sync(client, key.name, items, args=args, options=options, bulk=bulk)
+
     if TYPE_CHECKING:
 
         def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> R: ...
@@ -183,6 +203,19 @@ class SyncResource(_Resource):
 class AsyncResource(_Resource):
     """Base of the generated resources of AsyncBatchClient."""
 
+    def _bulk(
+        self,
+        key: OperationKey[R],
+        items: Iterable[object] | AsyncIterable[object],
+        args: Mapping[str, object],
+        options: RequestOptions,
+        bulk: BulkOptions,
+    ) -> Awaitable[BulkResult[R]]:
+        from ._bulk_io import run_async  # noqa: PLC0415 - the drivers load with the first bulk call
+
+        client = cast("AsyncBatchClient", self._client)
+        return run_async(client, key.name, items, args=args, options=options, bulk=bulk)
+
     if TYPE_CHECKING:
 
         def _call(self, key: OperationKey[R], args: Mapping[str, object], options: RequestOptions) -> Awaitable[R]: ...
@@ -204,3 +237,13 @@ class AsyncResource(_Resource):
             cursor: str | None,
             options: RequestOptions,
         ) -> Awaitable[PageT]: ...
+
+
+def __getattr__(name: str) -> Any:
+    # The bulk classes load with the first generated package that has bulk methods (its _typed.py imports them):
+    # a client without chunkable operations does not pay for the bulk core's import.
+    if name in _BULK_NAMES:
+        from . import _bulk  # noqa: PLC0415
+
+        return getattr(_bulk, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

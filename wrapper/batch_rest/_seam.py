@@ -26,7 +26,7 @@ import importlib
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -50,8 +50,10 @@ __all__ = [
     "SERVER_URL_TEMPLATE",
     "AsyncResources",
     "BodyMismatch",
+    "BulkOperation",
     "Operation",
     "SyncResources",
+    "bulk_operation",
     "document",
     "operation",
 ]
@@ -349,3 +351,132 @@ def __getattr__(name: str) -> Any:
     if name == "Segment":
         return _import("models.one_segment:OneSegment")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- bulk calls (_bulk.py): a chunkable operation's items checked one by one, chunks built without walking them again
+
+
+@frozen
+class BulkOperation:
+    """A chunkable operation (its `bulk` facts: openapi/limits.json says it may be split, along which array)."""
+
+    operation: Operation
+    array: str | None  # the body property holding the items; None: the body is the array itself
+    item_check: Check  # strict: for plain-JSON items
+    item_models: tuple[type, ...]
+    max_items: int | None
+    limits: Mapping[str, float | None]  # items_per_second, items_burst, requests_per_second, requests_burst
+
+    def prepare(self, item: object, index: int) -> object:
+        """What one item becomes in a chunk: a dict checked against the item schema (TypeError / ValueError naming
+        the field: `items[17].identifiers.custom_id: must be string`), or a model as it is. A model is typed (mypy
+        checked it): it is not walked, and is serialised only when its chunk is sent (body_json), so that its JSON
+        lives as briefly as in a single call rather than for the whole read-ahead."""
+        if self.item_models and isinstance(item, self.item_models):
+            return item
+        if type(item) is dict or isinstance(item, Mapping):
+            value = item if type(item) is dict else dict(item)
+            try:
+                return self.item_check(value)
+            except (SchemaError, RecursionError):  # checked again, to say where and what (rare: no cost otherwise)
+                return _checked(self.item_check, value, f"items[{index}]")
+        expected = " or ".join([*(model.__name__ for model in self.item_models), "a dict"])
+        raise TypeError(f"items[{index}] must be {expected}, not {type(item).__name__}")
+
+    def prepare_batch(self, batch: Sequence[object], start: int) -> list[object]:
+        """prepare() of every item of `batch` (the first is input item `start`), a model costing no call."""
+        models, prepare = self._model_classes, self.prepare
+        return [item if type(item) in models else prepare(item, index) for index, item in enumerate(batch, start)]
+
+    @functools.cached_property
+    def _model_classes(self) -> frozenset[type]:
+        return frozenset(self.item_models)
+
+    def rest_body(self, body: object) -> dict[str, object] | None:
+        """The body's other fields (`body=`), repeated in every chunk, checked now; None when the body is the array."""
+        name = self.operation.name
+        if self.array is None:
+            if body is not None:
+                raise TypeError(f"{name}: its body is the items themselves: it takes no body=")
+            return None
+        if body is None:
+            body = {}
+        if not isinstance(body, Mapping):
+            raise TypeError(f"{name}: body must be a dict of the body's other fields, not {type(body).__name__}")
+        rest = dict(body)
+        if self.array in rest:
+            raise ValueError(f"{name}: body must not hold {self.array!r}: those are the items, given as `items`")
+        try:
+            _check(typing.cast(str, self.operation.body_schema), strict=True)({**rest, self.array: []})
+        except SchemaError as exc:
+            if not exc.path or exc.path[0] != self.array:  # the array's own bounds are the chunks' business
+                _checked(_raise(exc), rest, f"{name}: body")  # TypeError / ValueError, worded as for any body
+        except RecursionError:
+            raise ValueError(f"{name}: body is nested too deeply") from None
+        return rest
+
+    def template_kwargs(self, args: Mapping[str, object], project_key: str) -> dict[str, Any]:
+        """method, url, params, headers, as `_get_kwargs` builds them from the checked parameters, without the body:
+        each chunk's JSON (body_json) goes in `json`."""
+        operation = self.operation
+        checked = {name: operation._checked_param(name, value) for name, value in args.items()}
+        checked["body"] = [] if operation.body_is_array else _Verbatim(None)
+        if operation.project_param:
+            checked[operation.project_param] = project_key
+        kwargs = operation.build_kwargs(**checked)
+        kwargs.pop("json", None)
+        return kwargs
+
+    def body_json(self, rest: Mapping[str, object] | None, payload: list[object], indices: Sequence[int]) -> object:
+        """A chunk's JSON body: its items (models serialised now) and, for an object body, the other fields.
+
+        ItemsRejected names the models that cannot be serialised (`indices`: their input indices), if any.
+        """
+        models, classes = self._model_classes, self.item_models
+        try:
+            items = [p.to_dict() if type(p) in models or isinstance(p, classes) else p for p in payload]  # type: ignore[attr-defined]
+        except (AttributeError, TypeError, ValueError):  # a model holding what to_dict cannot write
+            from ._bulk import ItemsRejected  # noqa: PLC0415 - the CLI's --help imports the seam, not the bulk core
+
+            raise ItemsRejected(self._unserialisable(payload, indices)) from None
+        return items if self.array is None else {**(rest or {}), self.array: items}
+
+    def _unserialisable(self, payload: list[object], indices: Sequence[int]) -> dict[int, Exception]:
+        found: dict[int, Exception] = {}
+        for position, part in enumerate(payload):
+            if isinstance(part, self.item_models):
+                try:
+                    part.to_dict()  # type: ignore[attr-defined]
+                except (AttributeError, TypeError, ValueError) as exc:
+                    message = f"items[{indices[position]}]: cannot be serialised ({type(exc).__name__}: {exc})"
+                    found[position] = TypeError(message)
+        return found
+
+
+def _raise(error: SchemaError) -> Check:
+    def check(value: object) -> object:
+        raise error
+
+    return check
+
+
+@functools.cache
+def _load_bulk(name: str) -> BulkOperation:
+    facts, operation = OPERATIONS[name], _load(name)
+    bulk = facts.get("bulk")
+    if not bulk:
+        raise ValueError(f"{name} may not be split into several calls (openapi/limits.json does not say it may)")
+    return BulkOperation(
+        operation=operation,
+        array=bulk["array"],
+        item_check=_check(bulk["item_schema"], strict=True),
+        item_models=tuple(_import(ref) for ref in bulk["item_models"]),
+        max_items=bulk["max_items"],
+        limits=facts.get("limits") or {},
+    )
+
+
+def bulk_operation(name: str) -> BulkOperation:
+    """The chunkable operation `name`: ValueError when it may not be split, ConfigurationError as operation()."""
+    operation(name)  # ValueError for an unknown name, ConfigurationError for a module that cannot load
+    return _load_bulk(name)

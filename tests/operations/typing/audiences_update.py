@@ -1,4 +1,4 @@
-from batch_rest import AsyncBatchClient, BatchClient
+from batch_rest import AsyncBatchClient, BatchClient, BulkResult
 from batch_rest_generated.models import (
     AudienceIdEdit,
     AudienceIdEditAction,
@@ -19,3 +19,9 @@ def sync(client: BatchClient) -> None:
 async def asynchronous(client: AsyncBatchClient) -> None:
     result: AudiencesUpdateResponse202 = await client.audiences.update(body={"name": "vip", "ids": []})
     print(result.indexing_token)
+
+
+def bulk(client: BatchClient) -> None:
+    edits = [AudienceIdEdit(action=AudienceIdEditAction.ADD, id=f"u-{n}") for n in range(3)]
+    result: BulkResult[AudiencesUpdateResponse202] = client.audiences.bulk_update(edits, body={"name": "vip"})
+    print(result.results[0].indexing_token)

@@ -1,4 +1,5 @@
-from batch_rest import AsyncBatchClient, BatchClient
+from batch_rest import AsyncBatchClient, BatchClient, BulkResult
+from batch_rest_generated.models import ProfilesUpdateResponse202
 
 
 def sync(client: BatchClient) -> None:
@@ -17,3 +18,16 @@ def sync(client: BatchClient) -> None:
 
 async def asynchronous(client: AsyncBatchClient) -> None:
     client.profiles.update(body=[]).code  # error: attr-defined
+
+
+def bulk(client: BatchClient) -> None:
+    client.profiles.bulk_update([1, 2])  # error: list-item
+    client.profiles.bulk_update([], body={"x": 1})  # error: call-arg
+    client.profiles.bulk_update([], chunk_size="5")  # error: arg-type
+    client.profiles.bulk_update([], on_progress=len)  # error: arg-type
+    client.profiles.with_raw_response.bulk_update([])  # error: attr-defined
+    count: BulkResult[int] = client.profiles.bulk_update([])  # error: assignment
+
+
+async def bulk_async(client: AsyncBatchClient) -> None:
+    result: BulkResult[ProfilesUpdateResponse202] = client.profiles.bulk_update([])  # error: assignment
