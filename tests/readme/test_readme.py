@@ -43,8 +43,9 @@ BLOCK_TIMEOUT = 120
 _FENCE = re.compile(r"^(?P<fence>```+|~~~+)\s*(?P<info>[\w+-]*)")
 _HEADING = re.compile(r"^#{1,6} ")
 _OPT_OUT = re.compile(r"^<!--\s*readme-test:\s*skip:\s*(?P<why>.*?)\s*-->\s*$")
-_PAGE = re.compile(r"make update-spec SOURCE=tests/fixtures/pages/(?P<page>[\w-]+)\.md")
-_VENDOR = re.compile(r"make vendor DEST=\S+ PACKAGE=(?P<name>[A-Za-z_]\w*)\b")
+# `\s+`: prose wraps a command at any space (and a markdown renderer joins the lines again).
+_PAGE = re.compile(r"make\s+update-spec\s+SOURCE=tests/fixtures/pages/(?P<page>[\w-]+)\.md")
+_VENDOR = re.compile(r"make\s+vendor\s+DEST=\S+\s+PACKAGE=(?P<name>[A-Za-z_]\w*)\b")
 _REPORT = "readme-block-report: "
 
 

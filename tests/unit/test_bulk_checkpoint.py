@@ -30,7 +30,7 @@ def test_records_are_read_back_merged():
     data = HEADER + record_line("a", range(0, 200)) + record_line("u", range(400, 600)) + record_line("r", [200])
     data += record_line("a", range(201, 400))
     parsed = parse(data)
-    assert parsed.header == {"batch_rest_bulk_checkpoint": 1, "operation": "profiles_update", "call": "f" * 64}
+    assert parsed.header == {"bulk_checkpoint": 1, "operation": "profiles_update", "call": "f" * 64}
     assert parsed.settled == ((0, 600),)
     assert dict(parsed.counts) == {"a": 399, "r": 1, "u": 200}
     assert parsed.length == len(data)

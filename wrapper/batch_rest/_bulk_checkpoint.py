@@ -2,7 +2,7 @@
 
 One JSON document a line, appended, never rewritten:
 
-    {"batch_rest_bulk_checkpoint": 1, "operation": "profiles_update", "call": "<sha256 of the body= and params>"}
+    {"bulk_checkpoint": 1, "operation": "profiles_update", "call": "<sha256 of the body= and params>"}
     ["a", [[0, 200], [201, 400]]]        accepted: input indices 0-199 and 201-399 ([start, stop) ranges)
     ["r", [[200, 201]]]                  rejected for its own content (a failed check, a 400...): resending won't help
     ["u", [[400, 600]]]                  unknown: may have been applied, so never sent again blindly
@@ -24,7 +24,7 @@ from typing import Any
 
 from attrs import frozen
 
-FORMAT = "batch_rest_bulk_checkpoint"
+FORMAT = "bulk_checkpoint"
 VERSION = 1
 LETTERS = frozenset({"a", "r", "u"})
 

@@ -54,9 +54,11 @@ def bulk(client: BatchClient, edits: Iterator[EditProfile]) -> None:
 
 
 async def bulk_async(client: AsyncBatchClient) -> None:
-    async def edits() -> AsyncIterator[EditProfile | dict[str, object]]:
+    async def edits() -> AsyncIterator[EditProfile | EditProfileDict]:
         yield {"identifiers": {"custom_id": "u1"}}
 
     result: BulkResult[ProfilesUpdateResponse202] = await client.profiles.bulk_update(edits(), max_in_flight=16)
-    listed: BulkResult[ProfilesUpdateResponse202] = await client.profiles.bulk_update([{"identifiers": {}}])
+    listed: BulkResult[ProfilesUpdateResponse202] = await client.profiles.bulk_update(
+        [{"identifiers": {"custom_id": "u2"}}]
+    )
     print(result.unknown, listed.rejected)

@@ -22,6 +22,7 @@ async def asynchronous(client: AsyncBatchClient) -> None:
 
 def bulk(client: BatchClient) -> None:
     client.profiles.bulk_update([1, 2])  # error: list-item
+    client.profiles.bulk_update([{"identifiers": {"custom_id": "u"}, "atributes": {}}])  # error: list-item
     client.profiles.bulk_update([], body={"x": 1})  # error: call-arg
     client.profiles.bulk_update([], chunk_size="5")  # error: arg-type
     client.profiles.bulk_update([], on_progress=len)  # error: arg-type
