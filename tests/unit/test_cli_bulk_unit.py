@@ -231,7 +231,7 @@ def test_a_rejects_file_that_cannot_be_written_exits_3(tmp_path):
 # -- progress, summary, exit codes --------------------------------------------------------------------------------
 
 
-def progress(accepted=0, rejected=0, unknown=0, skipped=0, rate=0.0, rate_limited=0, failures=()):
+def progress(*, accepted=0, rejected=0, unknown=0, skipped=0, rate=0.0, rate_limited=0, failures=()):
     done = accepted + rejected + unknown + skipped
     return BulkProgress(read=done, accepted=accepted, rejected=rejected, unknown=unknown, skipped=skipped,
                         in_flight=0, rate=rate, rate_limited=rate_limited, requests=0, elapsed=1.0,
@@ -239,15 +239,16 @@ def progress(accepted=0, rejected=0, unknown=0, skipped=0, rate=0.0, rate_limite
 
 
 def test_the_progress_line_shows_done_total_rate_eta_failures_and_429s():
-    now = progress(accepted=11_990, rejected=8, unknown=2, rate=300.0, rate_limited=3)
-    assert bulk.progress_text(now, 20_000, exact=False) == (
+    now = progress(accepted=11_990, rejected=8, unknown=2, rate_limited=3)
+    assert bulk.progress_text(now, 20_000, False, 300.0) == (
         "12,000/~20,000 items (60 %), 300 items/s, ETA 27 s, 8 rejected, 2 unknown, 429s: 3"
     )
-    assert bulk.progress_text(now, 20_000, exact=True).startswith("12,000/20,000 items (60 %)")
-    assert bulk.progress_text(now, None, exact=False).startswith("12,000 items, 300 items/s, 8 rejected")  # a pipe
-    stalled = progress(accepted=100, rate=0.0)
-    assert "ETA" not in bulk.progress_text(stalled, 1000, exact=False)
-    assert bulk.progress_text(progress(accepted=1200), 1000, exact=False).startswith("1,200/~1,200 items (100 %)")
+    assert bulk.progress_text(now, 20_000, True, 300.0).startswith("12,000/20,000 items (60 %)")
+    assert bulk.progress_text(now, None, False, 300.0).startswith("12,000 items, 300 items/s, 8 rejected")  # a pipe
+    assert "ETA" not in bulk.progress_text(progress(accepted=100), 1000, False, 0.0)  # stalled
+    assert bulk.progress_text(progress(accepted=1200), 1000, False, 1.0).startswith("1,200/~1,200 items (100 %)")
+    resumed = bulk.progress_text(progress(accepted=5, rejected=1, skipped=10), 20, True, 1.0, {"a": 7, "r": 2, "u": 1})
+    assert resumed.endswith(", 3 rejected, 1 unknown, 429s: 0")  # the runs it resumes count too
 
 
 @pytest.mark.parametrize(
@@ -257,7 +258,7 @@ def test_durations(seconds, text):
     assert bulk.duration(seconds) == text
 
 
-def result(accepted=0, rejected=0, unknown=0, skipped=0, stopped=None, rate_limited=0):
+def result(*, accepted=0, rejected=0, unknown=0, skipped=0, stopped=None, rate_limited=0):
     return BulkResult(accepted=accepted, rejected=rejected, unknown=unknown, failures=(), results=(),
                       skipped=skipped, stopped=stopped, rate_limited=rate_limited)  # fmt: skip
 
@@ -266,7 +267,7 @@ def test_the_summary_says_what_this_run_did_and_what_the_checkpoint_had_done():
     text = bulk.summary_text(result(accepted=990, rejected=8, unknown=2, rate_limited=4), 2.0)
     assert text == "1,000 items in 2.0 s (500 items/s): 990 accepted, 8 rejected, 2 unknown; 429s: 4"
     resumed = bulk.summary_text(result(accepted=10, skipped=990), 1.0, {"a": 980, "r": 7, "u": 3})
-    assert resumed.endswith("; 990 skipped, accounted for by the checkpoint (7 of them rejected, 3 unknown)")
+    assert resumed.endswith("; 990 skipped, already accounted for (7 rejected, 3 unknown)")
 
 
 @pytest.mark.parametrize(
@@ -288,8 +289,12 @@ def test_exit_codes(outcome, earlier, code):
 
 
 def test_the_exit_codes_are_documented():
-    documented = {int(line.split()[0]) for line in cli.EPILOG.splitlines()[1:]}
-    assert {cli.EXIT_REJECTED, cli.EXIT_UNKNOWN, cli.EXIT_API, cli.EXIT_CONNECTION} <= documented
+    bulk_codes = {int(line.split()[0]) for line in cli.BULK_EPILOG.splitlines()[1:]}
+    assert bulk_codes == {0, cli.EXIT_USAGE, cli.EXIT_CONFIG, cli.EXIT_API, cli.EXIT_CONNECTION, cli.EXIT_REJECTED,
+                          cli.EXIT_UNKNOWN, cli.EXIT_INTERRUPTED}  # fmt: skip
+    codes = {int(line.split()[0]) for line in cli.EPILOG.splitlines()[1:]}
+    has_bulk = any(facts["bulk"] for facts in cli._seam.OPERATIONS.values())
+    assert ({cli.EXIT_REJECTED, cli.EXIT_UNKNOWN} <= codes) == has_bulk  # only where there are bulk commands
 
 
 class Terminal(io.StringIO):
@@ -309,13 +314,17 @@ def test_the_view_records_failures_as_they_come_and_redraws_at_most_ten_times_a_
     view(progress(accepted=1, unknown=2, failures=(failed,)))
     now[0] = 0.05
     view(progress(accepted=2, unknown=2))  # too soon to redraw
-    now[0] = 0.2
-    view(progress(accepted=3, unknown=2))
+    now[0] = 1.0
+    view(progress(accepted=300, unknown=2))
+    now[0] = 12.0
+    view(progress(accepted=3600, unknown=2))
     rejects.close()
     assert [e["line"] for e in entries(rejects)] == [2, 3]
     assert said == []
     draws = stderr.getvalue().split("\r\x1b[K")[1:]
-    assert [draw.split()[0] for draw in draws] == ["3", "5"]  # done: accepted + unknown
+    assert [draw.split(", ")[:2] for draw in draws] == [
+        ["3 items", "0 items/s"], ["302 items", "299 items/s"], ["3,602 items", "300 items/s"]
+    ]  # done: accepted + unknown; the rate over the last 10 s (from 1.0 s on, at the end)  # fmt: skip
 
     to_stderr = bulk.View(reader, output.StatusLine(None, io.StringIO()), None, said.append)
     to_stderr(progress(unknown=2, failures=(failed,)))

@@ -30,6 +30,7 @@ import shlex
 import stat
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 
 ERRORS_SUFFIX = ".errors"
 REDRAW_SECONDS = 0.1  # the status line is redrawn at most this often: answers can come by the hundred a second
+# The rate shown: items settled over the last 10 s. The client's own (accepted over the last second) counts whole
+# chunks: at 300 edits/s in chunks of 200, it reads 200 or 400, and the ETA would swing by half.
+RATE_SECONDS = 10.0
 OUTCOMES = {"r": "rejected", "u": "unknown"}  # the checkpoint's letters for items not accepted
 NOT_RECORDED = "its error was not recorded: the run was stopped before writing it (the checkpoint says {outcome})"
 
@@ -318,17 +322,21 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def progress_text(progress: BulkProgress, total: int | None, exact: bool) -> str:
-    """The status line: done/total (`~`: estimated), items/s (accepted, over the last second), ETA, failures, 429s."""
+def progress_text(
+    progress: BulkProgress, total: int | None, exact: bool, rate: float, earlier: Mapping[str, int] | None = None
+) -> str:
+    """The status line: done/total (`~`: estimated), items settled a second (`rate`), ETA, failures (those of the
+    runs resumed, `earlier`, too), 429s."""
     done = progress.accepted + progress.rejected + progress.unknown + progress.skipped
+    rejected, unknown = progress.rejected + (earlier or {}).get("r", 0), progress.unknown + (earlier or {}).get("u", 0)
     parts = [f"{done:,} items"]
     if total:
         total = max(total, done)
         parts = [f"{done:,}/{'' if exact else '~'}{total:,} items ({100 * done // total} %)"]
-    parts.append(f"{progress.rate:,.0f} items/s")
-    if total and progress.rate > 0 and done < total:
-        parts.append(f"ETA {duration((total - done) / progress.rate)}")
-    parts.append(f"{progress.rejected:,} rejected, {progress.unknown:,} unknown, 429s: {progress.rate_limited:,}")
+    parts.append(f"{rate:,.0f} items/s")
+    if total and rate > 0 and done < total:
+        parts.append(f"ETA {duration((total - done) / rate)}")
+    parts.append(f"{rejected:,} rejected, {unknown:,} unknown, 429s: {progress.rate_limited:,}")
     return ", ".join(parts)
 
 
@@ -340,9 +348,9 @@ def summary_text(result: BulkResult[Any], elapsed: float, earlier: Mapping[str, 
         f"accepted, {result.rejected:,} rejected, {result.unknown:,} unknown"
     )
     if result.skipped:
-        text += f"; {result.skipped:,} skipped, accounted for by the checkpoint"
+        text += f"; {result.skipped:,} skipped, already accounted for"
         if earlier:
-            text += f" ({earlier.get('r', 0):,} of them rejected, {earlier.get('u', 0):,} unknown)"
+            text += f" ({earlier.get('r', 0):,} rejected, {earlier.get('u', 0):,} unknown)"
     if result.rate_limited:
         text += f"; 429s: {result.rate_limited:,}"
     return text
@@ -370,11 +378,15 @@ class View:
         status: output.StatusLine,
         rejects: Rejects | None,
         say: Callable[[str], None],
+        *,
         clock: Callable[[], float] = time.monotonic,
+        earlier: Mapping[str, int] | None = None,
     ) -> None:
         self._reader, self._status, self._rejects, self._say, self._clock = reader, status, rejects, say, clock
+        self._earlier = earlier  # the checkpoint's counts, when resuming
         self.last: BulkProgress | None = None
         self._next_draw = -1.0
+        self._settled: deque[tuple[float, int]] = deque()  # (when, items settled by this run) over RATE_SECONDS
 
     def __call__(self, progress: BulkProgress) -> None:
         if progress.failures:
@@ -388,9 +400,17 @@ class View:
                 for failure in progress.failures:
                     self._say(failure_line(failure))
         self.last = progress
-        if self._status.active and (now := self._clock()) >= self._next_draw:
-            self._status.show(progress_text(progress, *self._reader.total()))
-            self._next_draw = now + REDRAW_SECONDS
+        if self._status.active:
+            now = self._clock()
+            settled = self._settled
+            settled.append((now, progress.accepted + progress.rejected + progress.unknown))
+            while len(settled) > 2 and now - settled[1][0] >= RATE_SECONDS:  # one sample as old as the window
+                settled.popleft()
+            if now >= self._next_draw:
+                span = now - settled[0][0]
+                rate = (settled[-1][1] - settled[0][1]) / span if span > 0 else 0.0
+                self._status.show(progress_text(progress, *self._reader.total(), rate, self._earlier))
+                self._next_draw = now + REDRAW_SECONDS
 
 
 # -- the command --------------------------------------------------------------------------------------------------
@@ -421,7 +441,7 @@ def run(args: argparse.Namespace) -> int:
     reader = Reader(
         source, size, on_start=rejects.open if rejects else None, on_item=rejects.recover if rejects else None
     )
-    view = View(reader, status, rejects, say)
+    view = View(reader, status, rejects, say, earlier=earlier.counts if earlier else None)
     options = {
         "chunk_size": args.chunk_size, "max_in_flight": args.max_in_flight,
         "items_per_second": args.items_per_second, "requests_per_second": args.requests_per_second,
@@ -440,7 +460,7 @@ def run(args: argparse.Namespace) -> int:
                 command.error(message.replace("math.inf", "inf"))
     except KeyboardInterrupt:
         status.clear()
-        for line in _interrupted(args, view.last, reader):
+        for line in _interrupted(args, view.last):
             cli._say(line, secret)
         return cli.EXIT_INTERRUPTED
     finally:
@@ -448,13 +468,15 @@ def run(args: argparse.Namespace) -> int:
         if rejects is not None:
             rejects.close()
     return _finish(
-        args, result, elapsed=time.monotonic() - started, earlier=earlier, rejects=rejects, status=status, secret=secret
-    )
+        args, result, reader, elapsed=time.monotonic() - started, earlier=earlier, rejects=rejects, status=status,
+        secret=secret,
+    )  # fmt: skip
 
 
 def _finish(
     args: argparse.Namespace,
     result: BulkResult[Any],
+    reader: Reader,
     *,
     elapsed: float,
     earlier: Parsed | None,
@@ -473,6 +495,8 @@ def _finish(
     if result.stopped is not None:
         _, message = cli._explain(result.stopped, args.command)
         cli._say(f"stopped: {message}", secret)
+        if not reader.ended:  # what was read and not sent is in the failures; the rest was never read
+            cli._say(f"the lines after line {reader.lines:,} of --items were not read", secret)
         if args.checkpoint is not None:
             cli._say(f"to resume once that is fixed: {_resume_command(args)}", secret)
     return exit_status(result, earlier.counts if earlier else None)
@@ -532,14 +556,14 @@ def _open_items(args: argparse.Namespace) -> tuple[IO[bytes], int | None]:
     return source, mode.st_size if stat.S_ISREG(mode.st_mode) else None
 
 
-def _interrupted(args: argparse.Namespace, last: BulkProgress | None, reader: Reader) -> list[str]:
+def _interrupted(args: argparse.Namespace, last: BulkProgress | None) -> list[str]:
     """What Ctrl-C prints: where the run stood, and how to resume it."""
-    done = "nothing was settled"
+    done = "before any item was settled"
     if last is not None:
         settled = last.accepted + last.rejected + last.unknown
-        done = (f"{settled:,} items settled ({last.accepted:,} accepted, {last.rejected:,} rejected, "
-                f"{last.unknown:,} unknown) of the {reader.items:,} read")  # fmt: skip
-    lines = [f"interrupted: {done}"]
+        done = (f"after {settled:,} items were settled ({last.accepted:,} accepted, {last.rejected:,} rejected, "
+                f"{last.unknown:,} unknown)")  # fmt: skip
+    lines = [f"interrupted {done}"]
     if args.checkpoint is None:
         lines.append("without --checkpoint, the same command sends every item again")
     else:

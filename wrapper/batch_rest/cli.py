@@ -67,18 +67,37 @@ _LISTS = frozenset(name for name, facts in _seam.OPERATIONS.items() if facts["pa
 _LEADING_NAME = re.compile(r"^(\w+)(=?)")
 _INSECURE_HINT = re.compile(r"\ballow_insecure_http=True\b")
 
-EPILOG = """\
-exit codes:
-  0    success (a bulk command: every item was accepted)
-  2    usage error: unknown command or option, or an invalid option value (--body and --items included)
-  3    configuration error: missing API or project key, an invalid BATCH_* variable, a --rejects file not written
-  4    the API answered with an error (401, 404, 429, 5xx, ...); a bulk command: the run stopped on it
-  5    connection failure or timeout; a bulk command: the run stopped on it
-  6    malformed response or broken pagination from the server
+_HAS_BULK = any(facts.get("bulk") for facts in _seam.OPERATIONS.values())
+_BULK_CODES = """\
   7    a bulk command: some items were rejected (not applied: safe to send again), none is unknown
   8    a bulk command: the outcome of some items is unknown (they may have been applied)
-  130  interrupted (Ctrl-C); a bulk command with --checkpoint prints the command that resumes it
+"""
+EPILOG = (
+    """\
+exit codes:
+  0    success
+  2    usage error: unknown command or option, or an invalid option value (--body included)
+  3    configuration error: missing API or project key, or an invalid BATCH_* environment variable
+  4    the API answered with an error (401, 404, 429, 5xx, ...)
+  5    connection failure or timeout
+  6    malformed response or broken pagination from the server
+"""
+    + (_BULK_CODES if _HAS_BULK else "")  # only where the package has bulk commands
+    + """\
+  130  interrupted (Ctrl-C)
   141  stdout was closed early (e.g. piped into `head`)
+"""
+)
+BULK_EPILOG = """\
+exit codes:
+  0    every item was accepted (by this run, and by those it resumes)
+  2    usage error: unknown option, or an invalid option value (--items, --body, --checkpoint included)
+  3    configuration error: missing API or project key, an invalid BATCH_* variable, --rejects not writable
+  4    the run stopped on an API error: 401, 403, 404, or 429 / 503 through the retries
+  5    the run stopped on a connection failure or timeout
+  7    some items were rejected (not applied: safe to send again), none is unknown
+  8    the outcome of some items is unknown (they may have been applied)
+  130  interrupted (Ctrl-C); with --checkpoint, the command that resumes the run is printed
 """
 
 
@@ -264,7 +283,7 @@ def _add_bulk_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> No
     where = "the request body" if array is None else f"the body's `{array}` (--body holds its other fields)"
     paced = f"under Batch's documented limits ({pace})" if pace else "by the 429s (Batch documents no limit)"
     command: argparse.ArgumentParser = actions.add_parser(
-        f"bulk-{facts['action']}", epilog=EPILOG, formatter_class=_HelpFormatter,
+        f"bulk-{facts['action']}", epilog=BULK_EPILOG, formatter_class=_HelpFormatter,
         help=f"{facts['action']} for every item of a JSON-lines file, in chunks, paced",
         description=f"Every item of a JSON-lines file (one JSON object a line), sent with {facts['method']} "
         f"{facts['path']} in chunks of {size}, in {where}, paced {paced}."
