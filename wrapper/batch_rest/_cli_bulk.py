@@ -546,14 +546,21 @@ def _check_files(args: argparse.Namespace) -> Parsed | None:
 def _open_items(args: argparse.Namespace) -> tuple[IO[bytes], int | None]:
     """--items, open for reading in binary; its size when it is a regular file (the progress line's total)."""
     command: argparse.ArgumentParser = args.command
+    if args.items == "-":
+        try:
+            return sys.stdin.buffer, _size(sys.stdin.buffer.fileno())
+        except (AttributeError, OSError, ValueError):  # no stdin, or one without a file descriptor
+            command.error("--items -: there is no standard input to read")
     try:
-        source: IO[bytes] = sys.stdin.buffer if args.items == "-" else open(args.items[1:], "rb")  # noqa: SIM115
-        mode = os.fstat(source.fileno())
+        source = open(args.items[1:], "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:
         command.error(f"--items {args.items}: cannot read it: {exc.strerror or exc}")
-    except (AttributeError, ValueError):  # a stdin without a file descriptor: no size
-        return sys.stdin.buffer, None
-    return source, mode.st_size if stat.S_ISREG(mode.st_mode) else None
+    return source, _size(source.fileno())
+
+
+def _size(descriptor: int) -> int | None:
+    mode = os.fstat(descriptor)
+    return mode.st_size if stat.S_ISREG(mode.st_mode) else None
 
 
 def _interrupted(args: argparse.Namespace, last: BulkProgress | None) -> list[str]:
