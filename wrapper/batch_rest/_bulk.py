@@ -135,6 +135,9 @@ class BulkProgress:
     rate_limited: int  # 429s so far
     requests: int
     elapsed: float  # seconds
+    # The failures settled since the previous BulkProgress (each failure is handed over once), so that they can be
+    # written out as they happen; all of them are in the result's failures too.
+    failures: tuple[BulkFailure, ...] = ()
 
 
 @frozen
@@ -410,6 +413,7 @@ class BulkCore(Generic[R]):
         self._bisect, self._barren = True, 0
         self._results: list[tuple[int, R]] = []
         self._failures: list[BulkFailure] = []
+        self._reported = 0  # failures handed over by progress()
         self._accepted_log: deque[tuple[float, int]] = deque()
         self.records: list[tuple[str, list[int]]] = []  # ("a" | "r" | "u", indices) settled, for the checkpoint
 
@@ -637,6 +641,7 @@ class BulkCore(Generic[R]):
         while log and log[0][0] < now - RATE_WINDOW:
             log.popleft()
         span = min(RATE_WINDOW, max(now - self._started, 1e-3))
+        failures, self._reported = tuple(self._failures[self._reported :]), len(self._failures)
         return BulkProgress(
             read=self._read,
             accepted=self.accepted,
@@ -648,6 +653,7 @@ class BulkCore(Generic[R]):
             rate_limited=self.rate_limited,
             requests=self.requests,
             elapsed=now - self._started,
+            failures=failures,
         )
 
     def result(self) -> BulkResult[R]:

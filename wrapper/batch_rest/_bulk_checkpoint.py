@@ -64,6 +64,7 @@ class Parsed:
     header: dict[str, Any] | None
     settled: tuple[tuple[int, int], ...]  # merged [start, stop) ranges
     counts: Mapping[str, int]  # items per letter
+    ranges: Mapping[str, tuple[tuple[int, int], ...]]  # merged [start, stop) ranges per letter
     length: int  # bytes up to the end of the last complete line
 
 
@@ -72,6 +73,7 @@ def parse(data: bytes, where: str = "checkpoint") -> Parsed:
     that does not read is ValueError, as is a file that is not a checkpoint."""
     complete = data[: data.rfind(b"\n") + 1]
     header, found, counts = None, [], dict.fromkeys(sorted(LETTERS), 0)
+    by_letter: dict[str, list[tuple[int, int]]] = {letter: [] for letter in sorted(LETTERS)}
     for number, line in enumerate(complete.splitlines(), start=1):
         try:
             value = json.loads(line)
@@ -86,8 +88,10 @@ def parse(data: bytes, where: str = "checkpoint") -> Parsed:
             raise ValueError(f"{where}: line {number} is not a checkpoint record: {line[:80]!r}")
         for start, stop in value[1]:
             found.append((start, stop))
+            by_letter[value[0]].append((start, stop))
             counts[value[0]] += stop - start
-    return Parsed(header, tuple(_merged(found)), counts, len(complete))
+    ranges = {letter: tuple(_merged(spans)) for letter, spans in by_letter.items()}
+    return Parsed(header, tuple(_merged(found)), counts, ranges, len(complete))
 
 
 def _is_record(value: object) -> bool:

@@ -118,12 +118,13 @@ class _Run:
         self.report()
 
     def report(self) -> None:
-        """Settled items to the checkpoint first, then on_progress."""
+        """on_progress, then settled items to the checkpoint: what on_progress writes of the failures is on disk
+        before the checkpoint says that they are settled (if it raises, close() still records them)."""
+        if self._on_progress is not None:
+            self._on_progress(self.core.progress(self.clock()))
         if self.checkpoint is not None and self.core.records:
             self.checkpoint.append(self.core.records)
         self.core.records.clear()
-        if self._on_progress is not None:
-            self._on_progress(self.core.progress(self.clock()))
 
     def close(self) -> None:
         try:

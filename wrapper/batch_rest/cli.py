@@ -47,6 +47,7 @@ PACKAGE = __name__.rpartition(".")[0]
 PROG = "batch-rest" if PACKAGE == "batch_rest" else f"python -m {PACKAGE}"
 FORMATS = ("table", "jsonl", "json", "csv")
 EXIT_USAGE, EXIT_CONFIG, EXIT_API, EXIT_CONNECTION, EXIT_RESPONSE = 2, 3, 4, 5, 6
+EXIT_REJECTED, EXIT_UNKNOWN = 7, 8  # bulk commands: some items rejected (none unknown) / some unknown
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 ENV_API_KEY, ENV_PROJECT_KEY = "BATCH_REST_API_KEY", "BATCH_PROJECT_KEY"  # as in _config, which imports httpx
 MAX_RETRIES = 10  # _config.MAX_RETRIES, which the client enforces (test_cli_unit.py checks that they agree)
@@ -58,11 +59,21 @@ CLIENT_OPTIONS = {
     "api_version": "--api-version",
 }  # fmt: skip
 CONNECTION_OPTIONS = ("-v", "--verbose", "--allow-insecure-http", *CLIENT_OPTIONS.values())
+BULK_OPTIONS = {
+    "chunk_size": "--chunk-size", "max_in_flight": "--max-in-flight", "items_per_second": "--items-per-second",
+    "requests_per_second": "--requests-per-second", "checkpoint": "--checkpoint",
+}  # fmt: skip
 _LISTS = frozenset(name for name, facts in _seam.OPERATIONS.items() if facts["paging"])
 _LEADING_NAME = re.compile(r"^(\w+)(=?)")
 _INSECURE_HINT = re.compile(r"\ballow_insecure_http=True\b")
 
-EPILOG = """\
+_HAS_BULK = any(facts.get("bulk") for facts in _seam.OPERATIONS.values())
+_BULK_CODES = """\
+  7    a bulk command: some items were rejected (not applied: safe to send again), none is unknown
+  8    a bulk command: the outcome of some items is unknown (they may have been applied)
+"""
+EPILOG = (
+    """\
 exit codes:
   0    success
   2    usage error: unknown command or option, or an invalid option value (--body included)
@@ -70,8 +81,23 @@ exit codes:
   4    the API answered with an error (401, 404, 429, 5xx, ...)
   5    connection failure or timeout
   6    malformed response or broken pagination from the server
+"""
+    + (_BULK_CODES if _HAS_BULK else "")  # only where the package has bulk commands
+    + """\
   130  interrupted (Ctrl-C)
   141  stdout was closed early (e.g. piped into `head`)
+"""
+)
+BULK_EPILOG = """\
+exit codes:
+  0    every item was accepted (by this run, and by those it resumes)
+  2    usage error: unknown option, or an invalid option value (--items, --body, --checkpoint included)
+  3    configuration error: missing API or project key, an invalid BATCH_* variable, --rejects not writable
+  4    the run stopped on an API error: 401, 403, 404, or 429 / 503 through the retries
+  5    the run stopped on a connection failure or timeout
+  7    some items were rejected (not applied: safe to send again), none is unknown
+  8    the outcome of some items is unknown (they may have been applied)
+  130  interrupted (Ctrl-C); with --checkpoint, the command that resumes the run is printed
 """
 
 
@@ -186,13 +212,16 @@ def _parser() -> argparse.ArgumentParser:
     by_resource = sorted(_seam.OPERATIONS.items(), key=lambda op: (op[1]["resource"], op[1]["action"]))
     for resource, group in groupby(by_resource, lambda op: op[1]["resource"]):
         operations = list(group)
-        about = ", ".join(facts["action"] for _, facts in operations)
+        bulk = [f"bulk-{facts['action']}" for _, facts in operations if facts.get("bulk")]
+        about = ", ".join([*(facts["action"] for _, facts in operations), *bulk])
         resource_parser = commands.add_parser(resource, help=about, description=f"{resource}: {about}", **kw)
         actions = resource_parser.add_subparsers(
             dest="action", required=True, metavar="ACTION", parser_class=_CommandParser
         )
         for name, facts in operations:
             _add_operation(actions, name, facts)
+            if facts.get("bulk"):
+                _add_bulk_operation(actions, name, facts)
     _add_fake_server(commands)
     return parser
 
@@ -206,11 +235,25 @@ def _add_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
     )  # fmt: skip
     if paging:
         _add_list_options(command, paging["items_key"])
+    params = _add_parameters(command, facts, skip=(paging["cursor_param"], paging["limit_param"]) if paging else ())
+    if body:
+        params.add_argument(
+            "--body", required=bool(body["required"]), metavar="JSON|@FILE|-",
+            help=f"the request body, a JSON {'array' if body['array'] else 'object'} ({body['annotation']}): "
+            "the JSON itself, @ and a file holding it, or - to read it from stdin",
+        )  # fmt: skip
+    _add_idempotent(params, facts)
+    _add_connection_options(command)
+    command.set_defaults(run=_run_operation, operation=name, command=command)
+
+
+def _add_parameters(command: argparse.ArgumentParser, facts: Mapping[str, Any], skip: Sequence[str] = ()) -> Any:
+    """The operation's parameters as options (their group, for the options that follow them)."""
     taken = {"--body", *CONNECTION_OPTIONS, *(s for action in command._actions for s in action.option_strings)}
     params = command.add_argument_group("parameters")
     for param in facts["params"]:
-        if paging and param["name"] in (paging["cursor_param"], paging["limit_param"]):
-            continue  # --start-cursor and --page-size
+        if param["name"] in skip:
+            continue  # a list's --start-cursor and --page-size
         repeated = str(param["annotation"]).startswith("list[")
         where = f"{param['in']} `{param['api_name']}`{'; repeat for several values' if repeated else ''}"
         params.add_argument(
@@ -218,20 +261,77 @@ def _add_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
             action="append" if repeated else "store", metavar=param["name"].rstrip("_").upper(),
             help=f"{param['description'] or ''} ({where})",
         )  # fmt: skip
-    if body:
-        params.add_argument(
-            "--body", required=bool(body["required"]), metavar="JSON|@FILE|-",
-            help=f"the request body, a JSON {'array' if body['array'] else 'object'} ({body['annotation']}): "
-            "the JSON itself, @ and a file holding it, or - to read it from stdin",
-        )  # fmt: skip
-    if not facts["idempotent"] and "--idempotent" not in taken:
-        params.add_argument(
+    return params
+
+
+def _add_idempotent(group: Any, facts: Mapping[str, Any]) -> None:
+    if not facts["idempotent"] and "--idempotent" not in group._option_string_actions:  # not a parameter's
+        group.add_argument(
             "--idempotent", action="store_true",
             help="repeating this call is safe: retry it as a GET is (408, 429, any 5xx, a dropped connection); by "
             "default a POST is retried only when the server did nothing (429, 503, no connection)",
         )  # fmt: skip
+
+
+def _add_bulk_operation(actions: Any, name: str, facts: Mapping[str, Any]) -> None:
+    """`<resource> bulk-<action>`: the operation's bulk method fed from a JSON-lines file (run by _cli_bulk)."""
+    bulk, limits = facts["bulk"], facts["limits"] or {}
+    array = bulk["array"]
+    size = f"at most {bulk['max_items']:,} items a call" if bulk["max_items"] else "--chunk-size items a call"
+    rates = (("items_per_second", "items/s"), ("items_burst", "items at once"), ("requests_per_second", "requests/s"))
+    pace = ", ".join(f"{limits[key]:,g} {what}" for key, what in rates if limits.get(key))
+    where = "the request body" if array is None else f"the body's `{array}` (--body holds its other fields)"
+    paced = f"under Batch's documented limits ({pace})" if pace else "by the 429s (Batch documents no limit)"
+    command: argparse.ArgumentParser = actions.add_parser(
+        f"bulk-{facts['action']}", epilog=BULK_EPILOG, formatter_class=_HelpFormatter,
+        help=f"{facts['action']} for every item of a JSON-lines file, in chunks, paced",
+        description=f"Every item of a JSON-lines file (one JSON object a line), sent with {facts['method']} "
+        f"{facts['path']} in chunks of {size}, in {where}, paced {paced}."
+        "\n\nEvery item ends in one outcome: accepted; rejected (not applied: safe to send again: an invalid line "
+        "or item, a 4xx, a 429, 503 or connection failure that persisted); or unknown (it may have been applied: "
+        "a 5xx, a timeout or a connection dropped after sending; sending it again is your decision). --rejects "
+        "keeps the items not accepted, --checkpoint lets an interrupted run resume with --resume: only the "
+        "chunks that were in flight can be sent twice."
+        "\n\nOn a terminal, stderr shows the progress (done/total, items/s, ETA, rejected, unknown, 429s); a "
+        "summary line ends every run.",
+    )  # fmt: skip
+    add = command.add_argument_group("bulk").add_argument
+    add("--items", required=True, metavar="@FILE|-",
+        help="the items, one JSON object a line: @ and a file, or - to read them from stdin. A blank line is "
+        "skipped; a line that is not a JSON object, or an item the document refuses, is rejected alone")  # fmt: skip
+    if array is not None:
+        add("--body", required=bool(bulk["body_required"]), metavar="JSON|@FILE|-",
+            help=f"the body's other fields, sent in every call: a JSON object without `{array}`"
+            f"{' (required: ' + ', '.join(bulk['body_required']) + ')' if bulk['body_required'] else ''}: the "
+            "JSON itself, @ and a file holding it, or - to read it from stdin")  # fmt: skip
+    add("--rejects", metavar="FILE",
+        help="write each item not accepted to FILE, exactly as read (one a line: feed it back with --items "
+        "@FILE), as it fails; and its line, outcome and error to FILE.errors (JSON lines). Items whose outcome "
+        "is `unknown` may have been applied: whether to send them again is your decision. Without --rejects, "
+        "failures are reported on stderr")  # fmt: skip
+    add(
+        "--checkpoint",
+        metavar="FILE",
+        help="record which items are accounted for in FILE (created: it must not exist unless --resume)",
+    )
+    add("--resume", action="store_true",
+        help="continue the run whose --checkpoint FILE exists (same --items, --body and --rejects): send only "
+        "what it does not account for; --rejects FILE is kept, rebuilt from FILE.errors")  # fmt: skip
+    add("--chunk-size", type=int, metavar="N",
+        help=f"items a call (default: {bulk['max_items']:,}, the document's maxItems)" if bulk["max_items"]
+        else "items a call (required: the document gives no maxItems)", required=not bulk["max_items"])  # fmt: skip
+    add("--max-in-flight", type=int, default=4, metavar="N", help="calls at once (default: 4)")
+    add(
+        "--items-per-second",
+        type=float,
+        metavar="R",
+        help=f"pace (default: {pace or 'none until a 429 shows the limit'}); inf: no pace of the client's own",
+    )
+    add("--requests-per-second", type=float, metavar="R", help="pace in calls a second; inf: none")
+    params = _add_parameters(command, facts)
+    _add_idempotent(params, facts)
     _add_connection_options(command)
-    command.set_defaults(run=_run_operation, operation=name, command=command)
+    command.set_defaults(run=_run_bulk, operation=name, command=command)
 
 
 def _option(name: str, taken: set[str]) -> str:
@@ -364,6 +464,12 @@ def _run_operation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_bulk(args: argparse.Namespace) -> int:
+    from ._cli_bulk import run  # noqa: PLC0415 - loaded when a bulk command runs, not for --help
+
+    return run(args)
+
+
 def _result_schema(facts: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema of what an operation returns, when its documented successes agree on one ({} otherwise)."""
     pointers = {result["schema"] for result in facts["results"].values() if result["schema"]}
@@ -390,7 +496,7 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 def _option_names(command: argparse.ArgumentParser) -> dict[str, str]:
     """Python argument name -> the option that sets it, for this command."""
-    names = dict(CLIENT_OPTIONS)
+    names = {**CLIENT_OPTIONS, **BULK_OPTIONS}
     for action in command._actions:
         if action.dest.startswith(PARAM_DEST):
             names[action.dest.removeprefix(PARAM_DEST)] = action.option_strings[0]
@@ -588,22 +694,28 @@ def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
     An option counts as given when its parsed value is not its default. --api-key is never repeated: the key
     would land on the terminal.
     """
-    facts = _seam.OPERATIONS[args.operation]
-    words = [*PROG.split(), facts["resource"], facts["action"]]
+    words = _command_words(args, skipped={"start_cursor", "max_items"})
+    if args.max_items is not None:
+        words += ["--max-items", str(args.max_items - listed)]
+    words += ["--start-cursor", cursor]
+    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+
+
+def _command_words(args: argparse.Namespace, skipped: set[str]) -> list[str]:
+    """The command as given: every option whose parsed value is not its default, but --api-key (which would land
+    on the terminal) and the `skipped` destinations."""
+    resource = _seam.OPERATIONS[args.operation]["resource"]
+    words = [*PROG.split(), resource, args.command.prog.split()[-1]]  # the action, or bulk-<action>
     for action in args.command._actions:
         value = getattr(args, action.dest, None)
-        skipped = {"help", "start_cursor", "api_key", "max_items"}
-        if not action.option_strings or action.dest in skipped or value is None or value == action.default:
+        if not action.option_strings or action.dest in {"help", "api_key", *skipped} or value in (None, action.default):
             continue
         option = action.option_strings[-1]
         if isinstance(action, argparse._StoreTrueAction):
             words.append(option)
         else:
             words += [w for item in (value if isinstance(value, list) else [value]) for w in (option, str(item))]
-    if args.max_items is not None:
-        words += ["--max-items", str(args.max_items - listed)]
-    words += ["--start-cursor", cursor]
-    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+    return words
 
 
 # -- errors ---------------------------------------------------------------------------------------------------
