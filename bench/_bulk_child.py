@@ -12,7 +12,9 @@ prints one JSON object.
   loop a user writes by hand), both over an in-memory transport (httpx.MockTransport answering 202), so that only
   the client's CPU counts. Items are benchmark 7's edits, as models and as plain dicts (checked against the
   schema); the bulk calls run with 1 call in flight (sequential, as the bare loop) and 4 (the default), unpaced
-  (`items_per_second=math.inf`: the documented 300 edits/s would make this a benchmark of waiting).
+  (`items_per_second=math.inf`: the documented 300 edits/s would make this a benchmark of waiting). Then the
+  sync calls with 4 in flight again, every thread on one CPU (as benchmark 4 does): on a small VM a thread woken
+  on the other CPU costs tens of µs.
 - rate (8, 9): one bulk call to a fake server that bench/run.py started in another process; prints the call's
   items/s (wall clock, the whole call), requests and 429s.
 - rss (11): peak RSS growth (ru_maxrss) while one bulk call streams edits from a generator, as plain dicts, to an
@@ -34,7 +36,7 @@ from typing import Any
 import httpx
 from _post_child import ANSWER, edit
 from _rss_child import _hwm_kb, _maxrss_kb, _rss_now_kb
-from _timing import interleaved
+from _timing import interleaved, one_cpu
 
 from batch_rest import AsyncBatchClient, BatchClient, BulkResult
 from batch_rest_generated import AuthenticatedClient
@@ -128,11 +130,19 @@ def cpu(items: int, rounds: int, *, minimal: bool = False) -> dict[str, Any]:
             "dicts, 1 in flight": abulk(dicts, 1),
             "dicts, 4 in flight": abulk(dicts, 4),
         }, rounds=rounds, check=check, label="10 async").cpu  # fmt: skip
+        pinned_times: dict[str, list[float]] = {}
+        with one_cpu() as pinned:  # the worker threads too: they inherit the mask of the thread that starts them
+            if pinned:
+                pinned_times = interleaved({
+                    "bare": bare,
+                    "models, 4 in flight": bulk(models, 4),
+                    "dicts, 4 in flight": bulk(dicts, 4),
+                }, rounds=rounds, check=check, label="10 sync, one CPU").cpu  # fmt: skip
     finally:
         loop.close()
     body = httpx.Request("POST", BASE_URL, json=dicts[:CHUNK]).content
-    return {"sync": sync_times, "async": async_times, "items": items, "chunk": CHUNK, "chunk_bytes": len(body),
-            "edit": "minimal" if minimal else "benchmark 7's"}  # fmt: skip
+    return {"sync": sync_times, "async": async_times, "pinned": pinned_times, "cpu": pinned, "items": items,
+            "chunk": CHUNK, "chunk_bytes": len(body), "edit": "minimal" if minimal else "benchmark 7's"}  # fmt: skip
 
 
 # -- rate ----------------------------------------------------------------------------------------------------

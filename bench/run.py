@@ -62,7 +62,7 @@ from _contenders import (
 )
 from _pages import API_KEY, PAGE_SIZE, PROJECT_KEY, PrebuiltPages, pages_of
 from _reference_server import ReferenceServer
-from _timing import interleaved, median, paired_ratio, progress, spread
+from _timing import interleaved, median, one_cpu, paired_ratio, progress, spread
 
 from batch_rest import AsyncBatchClient, BatchClient
 from batch_rest.testing import FakeBatchServer, Fault
@@ -265,21 +265,6 @@ def bench_rss(config: Config) -> list[Row]:
 
 
 # -- 4. loopback against in-memory -----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def one_cpu() -> Iterator[str]:
-    """Pin this thread, and the threads it starts, to one CPU; yields which CPU, or "" when it cannot."""
-    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
-        yield ""
-        return
-    before = os.sched_getaffinity(0)
-    cpu = min(before)
-    os.sched_setaffinity(0, {cpu})  # on Linux, pid 0 is the calling thread; new threads inherit its mask
-    try:
-        yield f"CPU {cpu}"
-    finally:
-        os.sched_setaffinity(0, before)
 
 
 def bench_loopback(config: Config) -> list[Row]:
@@ -654,6 +639,12 @@ def bench_bulk_cpu(config: Config, *, minimal_edits: bool = False) -> list[Row]:
                 )
             what = f"{mode}, bulk_update CPU per item ({name}) / the bare generated call, in-memory transport"
             rows.append(_row("10", what, paired_ratio(times, name, "bare"), goal, context))
+    pinned: dict[str, list[float]] = found["pinned"]
+    for name, goal in (("models, 4 in flight", 1.10), ("dicts, 4 in flight", 1.25)) if pinned else ():
+        what = f"sync, the same ({name}), all threads on {found['cpu']}"
+        rows.append(_row("10", what, paired_ratio(pinned, name, "bare"), goal,
+                         f"{median(pinned[name]) / items * 1e6:.2f} vs {median(pinned['bare']) / items * 1e6:.2f} "
+                         "µs/item"))  # fmt: skip
     return rows
 
 
