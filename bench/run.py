@@ -16,7 +16,7 @@ exit status is 0 even when a goal is missed (this is a report), and 1 only when 
  5. CLI cold start (`python -m batch_rest --help`, `batch-rest --help`) against `python -c "import httpx"`.
  6. A storm of 429s with Retry-After: time slept against the Retry-After asked for, and no extra requests.
  7. CPU cost of POST /profiles/update with 200 edits to an in-memory transport: the wrapper against the bare
-    generated call, in a subprocess importing a package regenerated with the profiles-update fixture page.
+    generated call, in a subprocess importing a package regenerated with fixture pages (BENCH_PAGES).
 
 Bulk calls (`bulk_<action>`), in subprocesses importing a package regenerated with the profiles-update and
 audiences-update fixture pages (bench/_bulk_child.py), the fake server in a process of its own
@@ -26,7 +26,8 @@ audiences-update fixture pages (bench/_bulk_child.py), the fake server in a proc
     and the share of requests answered 429, for 200,000 profile edits, sync and async.
  9. Rate with nothing given: audiences/update (Batch documents no rate for it) in chunks of 200, same server.
 10. CPU of bulk_update over an in-memory transport against the bare generated call sending the same chunks,
-    models and plain dicts, 1 call in flight and 4 (the default), sync and async.
+    models and plain dicts, 1 call in flight and 4 (the default), sync and async; then sync with 4 in flight
+    and every thread on one CPU (as 4 does).
 11. Peak RSS growth streaming 1,000,000 edits from a generator to an in-memory transport, in a fresh process.
 """
 
@@ -516,6 +517,21 @@ def bench_post(config: Config) -> list[Row]:
 
 LIMIT, BURST, LATENCY = 20_000, 2_000, 0.02  # the fake server's limit (items/s) and burst, and its latency (s)
 RATE_GOALS = {"8": 0.95, "9": 0.80}
+NOTES = {  # printed under the table: what the numbers rest on (the README's "Benchmarks" says more)
+    "8": "the fake server is `batch-rest fake-server --limit OPERATION=20000/s,burst=2000 --latency 0.02` in a "
+    "process of its own, started afresh for each run: a token bucket per operation counting each request's items, "
+    "full at first; a request beyond it is answered 429 (no Retry-After) when it arrives. Items/s: items accepted "
+    "over the wall-clock time of the whole bulk call (max_in_flight=4, over loopback); 429s: the client's count.",
+    "9": '"given nothing": audiences/update, for which Batch documents no rate (a client given nothing paces '
+    "profiles/update at its documented 300 edits/s); chunk_size=200, since its 10,000-id chunks exceed the burst. "
+    "items_per_second=math.inf (no pace of the client's own) on profiles/update is the same path, measured once.",
+    "10": "the bare call: profiles_update.sync_detailed / asyncio_detailed of the generated package over slices of "
+    "200 of the same models, one call after the other, through the same httpx.MockTransport answering 202; the bulk "
+    "calls unpaced (items_per_second=math.inf); CPU: time.process_time (every thread); 1 in flight is like for like.",
+    "11": "edits made by a generator as plain dicts, sent to an httpx.MockTransport answering 202 that keeps nothing "
+    "(the fake server's request log keeps every body); ru_maxrss after a warm-up call of 20,000 edits, in a fresh "
+    "process.",
+}
 MOST_429 = 0.01  # share of requests answered 429, with the limit given
 
 
@@ -730,6 +746,9 @@ def main() -> int:
         "interleaved; absolute times are context only.\n"
     )
     print(_table(rows))
+    notes = [f"- {number}: {NOTES[number]}" for number in sorted(NOTES, key=int) if number in only]
+    if notes:
+        print("\nWhat the numbers rest on:\n\n" + "\n".join(notes))
     missed = [row for row in rows if row.ok is False]
     crashed = [row for row in rows if row.ok is None]
     print(f"\n{len(rows) - len(missed) - len(crashed)} PASS, {len(missed)} MISS, {len(crashed)} CRASH")
