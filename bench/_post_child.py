@@ -1,7 +1,7 @@
 """Benchmark 7's measuring process: POST /profiles/update with 200 edits to an in-memory transport.
 
 Run by bench/run.py in a subprocess whose PYTHONPATH puts first a package regenerated with the profiles-update
-fixture page (tests/fixtures/regen.py): the shipped document has no POST. Prints the timings as JSON.
+fixture page, among others (tests/fixtures/regen.py): the shipped document has no POST. Prints the timings as JSON.
 
 - generated:      the bare generated call, `profiles_update.sync_detailed(client=..., body=<200 models>)`
 - wrapper:        `client.profiles.update(body=<200 models>)`, which also checks the JSON against the schema

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +73,18 @@ def progress(message: str) -> None:
     if sys.stderr.isatty():
         sys.stderr.write(f"\r\x1b[K{message}")
         sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def one_cpu() -> Iterator[str]:
+    """Pin this thread, and the threads it starts, to one CPU; yields which CPU, or "" when it cannot."""
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        yield ""
+        return
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    os.sched_setaffinity(0, {cpu})  # on Linux, pid 0 is the calling thread; new threads inherit its mask
+    try:
+        yield f"CPU {cpu}"
+    finally:
+        os.sched_setaffinity(0, before)

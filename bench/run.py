@@ -16,7 +16,19 @@ exit status is 0 even when a goal is missed (this is a report), and 1 only when 
  5. CLI cold start (`python -m batch_rest --help`, `batch-rest --help`) against `python -c "import httpx"`.
  6. A storm of 429s with Retry-After: time slept against the Retry-After asked for, and no extra requests.
  7. CPU cost of POST /profiles/update with 200 edits to an in-memory transport: the wrapper against the bare
-    generated call, in a subprocess importing a package regenerated with the profiles-update fixture page.
+    generated call, in a subprocess importing a package regenerated with fixture pages (BENCH_PAGES).
+
+Bulk calls (`bulk_<action>`), in subprocesses importing a package regenerated with the profiles-update and
+audiences-update fixture pages (bench/_bulk_child.py), the fake server in a process of its own
+(`batch-rest fake-server --limit OPERATION=20000/s,burst=2000 --latency 0.02`):
+
+ 8. Rate with the limit given to the client (`items_per_second=20_000`): items/s achieved / the server's limit,
+    and the share of requests answered 429, for 200,000 profile edits, sync and async.
+ 9. Rate with nothing given: audiences/update (Batch documents no rate for it) in chunks of 200, same server.
+10. CPU of bulk_update over an in-memory transport against the bare generated call sending the same chunks,
+    models and plain dicts, 1 call in flight and 4 (the default), sync and async; then sync with 4 in flight
+    and every thread on one CPU (as 4 does).
+11. Peak RSS growth streaming 1,000,000 edits from a generator to an in-memory transport, in a fresh process.
 """
 
 from __future__ import annotations
@@ -25,10 +37,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import platform
+import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -48,12 +63,14 @@ from _contenders import (
 )
 from _pages import API_KEY, PAGE_SIZE, PROJECT_KEY, PrebuiltPages, pages_of
 from _reference_server import ReferenceServer
-from _timing import interleaved, median, paired_ratio, progress, spread
+from _timing import interleaved, median, one_cpu, paired_ratio, progress, spread
 
 from batch_rest import AsyncBatchClient, BatchClient
 from batch_rest.testing import FakeBatchServer, Fault
 
 HERE = Path(__file__).resolve().parent
+# The fixture pages of the package regenerated for benchmarks 7 to 11 (one package, generated once and cached).
+BENCH_PAGES = ["audiences-update", "profiles-update"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,11 @@ class Config:
     storm_async_segments: int = 1_000
     post_calls: int = 200
     post_rounds: int = 9
+    bulk_rate_items: int = 200_000
+    bulk_rate_repeats: int = 3
+    bulk_cpu_items: int = 20_000
+    bulk_cpu_rounds: int = 15
+    bulk_rss_items: int = 1_000_000
 
 
 QUICK = Config(
@@ -83,6 +105,11 @@ QUICK = Config(
     storm_async_segments=0,
     post_calls=50,
     post_rounds=3,
+    bulk_rate_items=100_000,
+    bulk_rate_repeats=1,
+    bulk_cpu_items=10_000,
+    bulk_cpu_rounds=3,
+    bulk_rss_items=250_000,
 )
 
 
@@ -239,21 +266,6 @@ def bench_rss(config: Config) -> list[Row]:
 
 
 # -- 4. loopback against in-memory -----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def one_cpu() -> Iterator[str]:
-    """Pin this thread, and the threads it starts, to one CPU; yields which CPU, or "" when it cannot."""
-    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
-        yield ""
-        return
-    before = os.sched_getaffinity(0)
-    cpu = min(before)
-    os.sched_setaffinity(0, {cpu})  # on Linux, pid 0 is the calling thread; new threads inherit its mask
-    try:
-        yield f"CPU {cpu}"
-    finally:
-        os.sched_setaffinity(0, before)
 
 
 def bench_loopback(config: Config) -> list[Row]:
@@ -457,16 +469,22 @@ def bench_storm(config: Config) -> list[Row]:
 # -- 7. a POST with a 200-edit body ---------------------------------------------------------------------------
 
 
-def bench_post(config: Config) -> list[Row]:
-    sys.path.insert(0, str(HERE.parent / "tests"))
+def regenerated_environment(pages: list[str]) -> dict[str, str]:
+    """The environment of a child process importing a package regenerated with these fixture pages, and bench/."""
+    if str(HERE.parent / "tests") not in sys.path:
+        sys.path.insert(0, str(HERE.parent / "tests"))
     from fixtures.regen import environment, regenerated
 
-    package_root = regenerated(["profiles-update"])
-    command = [sys.executable, str(HERE / "_post_child.py"), "--calls", str(config.post_calls)]
-    command += ["--rounds", str(config.post_rounds)]
-    env = environment(
+    package_root = regenerated(pages)
+    return environment(
         package_root, {"PYTHONPATH": os.pathsep.join([str(HERE), environment(package_root)["PYTHONPATH"]])}
     )
+
+
+def bench_post(config: Config) -> list[Row]:
+    command = [sys.executable, str(HERE / "_post_child.py"), "--calls", str(config.post_calls)]
+    command += ["--rounds", str(config.post_rounds)]
+    env = regenerated_environment(BENCH_PAGES)
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
@@ -495,6 +513,182 @@ def bench_post(config: Config) -> list[Row]:
     ]
 
 
+# -- 8 to 11: bulk calls ---------------------------------------------------------------------------------------
+
+LIMIT, BURST, LATENCY = 20_000, 2_000, 0.02  # the fake server's limit (items/s) and burst, and its latency (s)
+RATE_GOALS = {"8": 0.95, "9": 0.80}
+NOTES = {  # printed under the table: what the numbers rest on (the README's "Benchmarks" says more)
+    "8": "the fake server is `batch-rest fake-server --limit OPERATION=20000/s,burst=2000 --latency 0.02` in a "
+    "process of its own, started afresh for each run: a token bucket per operation counting each request's items, "
+    "full at first; a request beyond it is answered 429 (no Retry-After) when it arrives. Items/s: items accepted "
+    "over the wall-clock time of the whole bulk call (max_in_flight=4, over loopback); 429s: the client's count.",
+    "9": '"given nothing": audiences/update, for which Batch documents no rate (a client given nothing paces '
+    "profiles/update at its documented 300 edits/s); chunk_size=200, since its 10,000-id chunks exceed the burst. "
+    "items_per_second=math.inf (no pace of the client's own) on profiles/update is the same path, measured once.",
+    "10": "the bare call: profiles_update.sync_detailed / asyncio_detailed of the generated package over slices of "
+    "200 of the same models, one call after the other, through the same httpx.MockTransport answering 202; the bulk "
+    "calls unpaced (items_per_second=math.inf); CPU: time.process_time (every thread); 1 in flight is like for like.",
+    "11": "edits made by a generator as plain dicts, sent to an httpx.MockTransport answering 202 that keeps nothing "
+    "(the fake server's request log keeps every body); ru_maxrss after a warm-up call of 20,000 edits, in a fresh "
+    "process.",
+}
+MOST_429 = 0.01  # share of requests answered 429, with the limit given
+
+
+def _bulk_child(env: dict[str, str], *args: str, fresh: bool = False) -> dict[str, Any]:
+    command = [sys.executable, str(HERE / "_bulk_child.py"), *args]
+    done = subprocess.run(
+        fresh_process_command(command) if fresh else command, capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def fake_server_process(env: dict[str, str], limit: str) -> Iterator[list[str]]:
+    """`batch-rest fake-server --limit <limit> --latency 0.02` in a process of its own (its own GIL, and its request
+    log, which keeps every body, out of the client's memory); yields the client's connection arguments."""
+    command = [sys.executable, "-m", "batch_rest", "fake-server", "--limit", limit, "--latency", str(LATENCY)]
+    with tempfile.TemporaryFile() as errors:  # not a pipe: nobody reads it while the server runs
+        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            found: dict[str, str] = {}
+            assert server.stdout is not None
+            for line in server.stdout:  # the `export NAME=value` lines it prints once it listens
+                name, equals, value = line.removeprefix("export ").strip().partition("=")
+                if line.startswith("export ") and equals:
+                    found[name] = shlex.split(value)[0]
+                if "BATCH_PROJECT_KEY" in found:
+                    break
+            else:
+                errors.seek(0)
+                raise RuntimeError(f"the fake server did not start: {errors.read().decode(errors='replace')}")
+            yield ["--base-url", found["BATCH_BASE_URL"], "--api-key", found["BATCH_REST_API_KEY"],
+                   "--project-key", found["BATCH_PROJECT_KEY"]]  # fmt: skip
+        finally:
+            server.terminate()  # SIGTERM: SIGINT is ignored by a process started in the background of a shell
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _rate_runs(
+    config: Config, env: dict[str, str], operation: str, args: list[str], repeats: int
+) -> list[dict[str, Any]]:
+    runs = []
+    for _ in range(repeats):
+        with fake_server_process(env, f"{operation}={LIMIT}/s,burst={BURST}") as connection:
+            found = _bulk_child(env, "rate", *connection, "--operation", operation,
+                                "--items", str(config.bulk_rate_items), *args)  # fmt: skip
+        if (found["accepted"], found["ok"]) != (config.bulk_rate_items, True):
+            raise AssertionError(f"the bulk call did not accept every item: {found}")
+        runs.append(found)
+    return runs
+
+
+def _rate_context(runs: list[dict[str, Any]]) -> str:
+    rates = ", ".join(f"{r['accepted'] / r['seconds']:,.0f}" for r in runs)
+    requests = "/".join(str(r["requests"]) for r in runs)
+    limited = "/".join(str(r["rate_limited"]) for r in runs)
+    return (
+        f"{runs[0]['accepted']:,} items; items/s {rates} (wall clock of the whole call, median of {len(runs)}); "
+        f"{requests} requests, {limited} of them 429"
+    )
+
+
+def bench_bulk_rate(config: Config, number: str) -> list[Row]:
+    env = regenerated_environment(BENCH_PAGES)
+    modes = ["sync", "async"]
+    if number == "8":
+        cases = [("profiles_update", ["--items-per-second", str(LIMIT)], "items_per_second=20_000", modes)]
+    else:
+        # Nothing given: an operation whose rate Batch does not document (audiences/update; its 10,000-id chunks
+        # would be more than the burst, so chunk_size=200 as for profiles). Then profiles/update with
+        # items_per_second=math.inf ("no pace of my own"), the same code path, once, for the record.
+        cases = [
+            ("audiences_update", ["--chunk-size", "200"], "nothing (audiences/update, chunk_size=200)", modes),
+            ("profiles_update", ["--items-per-second", "inf"], "items_per_second=math.inf (profiles/update)", ["sync"]),
+        ]
+    goal, rows = RATE_GOALS[number], []
+    server = (
+        f"fake server (own process) limiting to {LIMIT:,} items/s, burst {BURST:,}, {LATENCY * 1000:.0f} ms latency"
+    )
+    for operation, args, given, case_modes in cases:
+        for mode in case_modes:
+            progress(f"{number} {mode} {operation}")
+            repeats = config.bulk_rate_repeats if case_modes == modes else 1
+            runs = _rate_runs(config, env, operation, [*args, *(["--async"] if mode == "async" else [])], repeats)
+            ratio = median([r["accepted"] / r["seconds"] for r in runs]) / LIMIT
+            what = f"{mode}, {server}; client given {given}: items/s / limit"
+            rows.append(Row(number, what, f"{ratio:.3f}", f">= {goal:g}", ratio >= goal, _rate_context(runs)))
+            if number == "8":
+                share = max(r["rate_limited"] / r["requests"] for r in runs)
+                rows.append(Row(number, f"{mode}, the same: requests answered 429 / requests (the most of the runs)",
+                                f"{share:.2%}", f"<= {MOST_429:.0%}", share <= MOST_429, ""))  # fmt: skip
+    return rows
+
+
+def bench_bulk_cpu(config: Config, *, minimal_edits: bool = False) -> list[Row]:
+    env = regenerated_environment(BENCH_PAGES)
+    progress("10 cpu")
+    args = ["--items", str(config.bulk_cpu_items), "--rounds", str(config.bulk_cpu_rounds)]
+    found = _bulk_child(env, "cpu", *args, *(["--minimal-edits"] if minimal_edits else []))
+    items, chunks = found["items"], math.ceil(found["items"] / found["chunk"])
+    rows = []
+    for mode in ("sync", "async"):
+        times: dict[str, list[float]] = found[mode]
+        bare = median(times["bare"])
+        for name, goal in (("models, 1 in flight", 1.10), ("models, 4 in flight", 1.10),
+                           ("dicts, 1 in flight", 1.25), ("dicts, 4 in flight", 1.25)):  # fmt: skip
+            extra = (median(times[name]) - bare) / chunks * 1e6
+            context = (
+                f"{median(times[name]) / items * 1e6:.2f} vs {bare / items * 1e6:.2f} µs/item, {extra:+.0f} µs/chunk"
+            )
+            if not rows:
+                context += (
+                    f" (CPU, median of {len(times['bare'])} rounds of {items:,} of {found['edit']} edits in chunks"
+                    f" of {found['chunk']},"
+                    f" {found['chunk_bytes']:,} bytes a chunk; spread {spread(times[name])}/{spread(times['bare'])})"
+                )
+            what = f"{mode}, bulk_update CPU per item ({name}) / the bare generated call, in-memory transport"
+            rows.append(_row("10", what, paired_ratio(times, name, "bare"), goal, context))
+    pinned: dict[str, list[float]] = found["pinned"]
+    for name, goal in (("models, 4 in flight", 1.10), ("dicts, 4 in flight", 1.25)) if pinned else ():
+        what = f"sync, the same ({name}), all threads on {found['cpu']}"
+        rows.append(_row("10", what, paired_ratio(pinned, name, "bare"), goal,
+                         f"{median(pinned[name]) / items * 1e6:.2f} vs {median(pinned['bare']) / items * 1e6:.2f} "
+                         "µs/item"))  # fmt: skip
+    return rows
+
+
+def bench_bulk_rss(config: Config) -> list[Row]:
+    env = regenerated_environment(BENCH_PAGES)
+    rows = []
+    for mode in ("sync", "async") if config.rss_async else ("sync",):
+        progress(f"11 {mode} rss")
+        found = _bulk_child(env, "rss", "--items", str(config.bulk_rss_items),
+                            *(["--async"] if mode == "async" else []), fresh=True)  # fmt: skip
+        if (found["accepted"], found["ok"]) != (config.bulk_rss_items, True):
+            raise AssertionError(f"the bulk call did not accept every item: {found}")
+        growth_mb = (found["after_kb"] - found["before_kb"]) / 1024
+        mb = {key: value / 1024 for key, value in found.items() if key.endswith("_kb")}
+        context = (
+            f"ru_maxrss {mb['before_kb']:.1f} -> {mb['after_kb']:.1f} MB (before the warm-up call of 20,000 edits: "
+            f"{mb['cold_kb']:.1f} MB); VmHWM {mb['hwm_before_kb']:.1f} -> {mb['hwm_after_kb']:.1f} MB; current RSS "
+            f"{mb['rss_before_kb']:.1f} -> {mb['rss_after_kb']:.1f} MB; {found['requests']:,} requests in "
+            f"{found['seconds']:.1f} s"
+        )
+        what = (
+            f"{mode}, peak RSS growth (ru_maxrss) streaming {config.bulk_rss_items:,} edits (plain dicts) from a "
+            "generator through bulk_update to an in-memory transport, fresh process"
+        )
+        rows.append(Row("11", what, f"{growth_mb:+.1f} MB", "<= 30 MB", growth_mb <= 30, context))
+    return rows
+
+
 # -- the report --------------------------------------------------------------------------------------------------
 
 
@@ -512,9 +706,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller listings (~1 minute)")
     parser.add_argument("--only", metavar="LIST", help="comma-separated benchmark numbers, e.g. 1,4")
+    parser.add_argument("--minimal-edits", action="store_true",
+                        help="benchmark 10 with the smallest profile edit (a custom_id, one attribute)")  # fmt: skip
     args = parser.parse_args()
     config = QUICK if args.quick else Config()
-    only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5", "6", "7"}
+    only = set(args.only.split(",")) if args.only else {str(n) for n in range(1, 12)}
 
     started = time.perf_counter()
     benchmarks: list[tuple[str, str, Callable[[], list[Row]]]] = [
@@ -525,6 +721,10 @@ def main() -> int:
         ("5", "CLI cold start", lambda: bench_cli(config)),
         ("6", "429 storm", lambda: bench_storm(config)),
         ("7", "POST with 200 edits", lambda: bench_post(config)),
+        ("8", "bulk rate, limit given", lambda: bench_bulk_rate(config, "8")),
+        ("9", "bulk rate, nothing given", lambda: bench_bulk_rate(config, "9")),
+        ("10", "bulk CPU per item", lambda: bench_bulk_cpu(config, minimal_edits=args.minimal_edits)),
+        ("11", "bulk peak RSS while streaming", lambda: bench_bulk_rss(config)),
     ]
     rows: list[Row] = []
     for number, title, bench in benchmarks:
@@ -546,6 +746,9 @@ def main() -> int:
         "interleaved; absolute times are context only.\n"
     )
     print(_table(rows))
+    notes = [f"- {number}: {NOTES[number]}" for number in sorted(NOTES, key=int) if number in only]
+    if notes:
+        print("\nWhat the numbers rest on:\n\n" + "\n".join(notes))
     missed = [row for row in rows if row.ok is False]
     crashed = [row for row in rows if row.ok is None]
     print(f"\n{len(rows) - len(missed) - len(crashed)} PASS, {len(missed)} MISS, {len(crashed)} CRASH")

@@ -116,6 +116,10 @@ class Run:
         self.most_open = 0  # the most items read and not settled at any time
         self.waits: list[float] = []
 
+    def records(self) -> list[tuple[str, list[int]]]:
+        """The core's records, their indices as lists (the core keeps a range while they are consecutive)."""
+        return [(letter, list(indices)) for letter, indices in self.core.records]
+
     def go(self, items: Iterator[object] | list[object], *, steps: int = 1_000_000) -> BulkResult[object]:
         source, core, pending = iter(items), self.core, []
         for _ in range(steps):
@@ -185,7 +189,7 @@ def test_an_invalid_item_is_rejected_alone_and_the_others_chunk_on_without_it():
     ]
     assert str(result.failures[1].error) == "items[17]: must be an int"
     assert (result.accepted, result.rejected) == (23, 2)
-    assert ("r", [17]) in run.core.records
+    assert ("r", [17]) in run.records()
     assert not result.ok
 
 
@@ -451,7 +455,7 @@ def test_a_5xx_is_unknown_and_never_sent_again():
         "unknown",
         500,
     )
-    assert ("u", list(range(10, 20))) in run.core.records  # never sent again by a resumed run either
+    assert ("u", list(range(10, 20))) in run.records()  # never sent again by a resumed run either
 
 
 def test_with_idempotent_a_5xx_or_a_dropped_connection_is_retried():
@@ -473,6 +477,16 @@ def test_a_503_is_retried_with_the_rule_s_backoff():
     result = run.go(list(range(10)))
     assert (result.accepted, result.requests) == (10, 3)
     assert [when for when, _ in run.sent] == pytest.approx([0.0, 0.5, 1.5])  # 0.5 s, then 1 s (no jitter)
+
+
+def test_a_chunk_waiting_out_its_backoff_lets_the_chunks_behind_it_go():
+    run = Run(plan(chunk_size=10, max_in_flight=2), failing({0: [api_error(503)]}), latency=0.1)
+    result = run.go(list(range(40)))
+    assert (result.accepted, result.requests) == (40, 5)
+    # 0 is answered 503 at 0.1 s and may go again at 0.6 s: 20 and 30 go meanwhile, behind it in the queue.
+    assert [indices[0] for _, indices in run.sent] == [0, 10, 20, 30, 0]
+    assert [when for when, _ in run.sent] == pytest.approx([0.0, 0.0, 0.1, 0.1, 0.6])
+    assert list(result.results) == [("ok", start) for start in range(0, 40, 10)]
 
 
 def test_a_failure_the_server_did_nothing_about_that_persists_stops_the_run():
@@ -578,7 +592,7 @@ def test_records_say_which_items_are_settled_for_good():
     answers = {0: [api_error(500)], 10: [api_error(409)]}
     run = Run(plan(chunk_size=10, max_in_flight=1), failing(answers))
     run.go([*range(25), "bad"])
-    assert sorted(run.core.records) == sorted(
+    assert sorted(run.records()) == sorted(
         [("u", list(range(10))), ("r", list(range(10, 20))), ("a", list(range(20, 25))), ("r", [25])]
     )
 

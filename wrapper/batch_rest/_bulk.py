@@ -324,9 +324,10 @@ class _Family:
 
 @define(eq=False)
 class Chunk:
-    """Items to send in one request: their input indices, the items as given, and their JSON."""
+    """Items to send in one request: their input indices (a range while they are consecutive), the items as given,
+    and their JSON."""
 
-    indices: list[int] = field(factory=list)
+    indices: Sequence[int] = field(factory=list)
     items: list[object] = field(factory=list)
     payload: list[object] = field(factory=list)
     retries: int = 0
@@ -415,7 +416,7 @@ class BulkCore(Generic[R]):
         self._failures: list[BulkFailure] = []
         self._reported = 0  # failures handed over by progress()
         self._accepted_log: deque[tuple[float, int]] = deque()
-        self.records: list[tuple[str, list[int]]] = []  # ("a" | "r" | "u", indices) settled, for the checkpoint
+        self.records: list[tuple[str, Sequence[int]]] = []  # ("a" | "r" | "u", indices) settled, for the checkpoint
 
     @property
     def done(self) -> bool:
@@ -436,7 +437,7 @@ class BulkCore(Generic[R]):
         self._read += len(batch)
         if not self._skip.any(start, self._read):
             try:  # the common case: nothing to skip, nothing invalid
-                self._chunk(list(range(start, self._read)), list(batch), self._prepare_batch(batch, start))
+                self._chunk(range(start, self._read), list(batch), self._prepare_batch(batch, start))
                 return
             except (TypeError, ValueError):
                 pass  # the same again, item by item
@@ -457,14 +458,17 @@ class BulkCore(Generic[R]):
             kept[2].append(value)
         self._chunk(*kept)
 
-    def _chunk(self, indices: list[int], items: list[object], payload: list[object]) -> None:
+    def _chunk(self, indices: Sequence[int], items: list[object], payload: list[object]) -> None:
         """Add checked items to the chunk being formed, which goes to the ready ones each time it is full."""
         size, done = self.plan.chunk_size, 0
         self._open += len(indices)
+        if len(indices) == size and not self._forming.indices:  # the common case: one whole chunk, taken as it is
+            self._ready.append(Chunk(indices, items, payload))
+            return
         while done < len(indices):
             forming = self._forming
             take = slice(done, done + size - len(forming))
-            forming.indices += indices[take]
+            forming.indices = [*forming.indices, *indices[take]]
             forming.items += items[take]
             forming.payload += payload[take]
             done += take.stop - take.start
@@ -484,13 +488,19 @@ class BulkCore(Generic[R]):
         """An attempt to start now, or the seconds before one may start, or None (wait for an answer or input)."""
         if self.stopped is not None or self.in_flight >= self.plan.max_in_flight or not self._ready:
             return None
-        chunk = next((c for c in self._ready if c.not_before <= now), None)
-        if chunk is None:
-            return min(c.not_before for c in self._ready) - now
+        chunk = self._ready[0]
+        if chunk.not_before > now:  # waiting out a retry's backoff (rare): the first other chunk that may go
+            other = next((c for c in self._ready if c.not_before <= now), None)
+            if other is None:
+                return min(c.not_before for c in self._ready) - now
+            chunk = other
         wait = self.pacer.delay(len(chunk), now)
         if wait > 0:
             return wait
-        self._ready.remove(chunk)
+        if chunk is self._ready[0]:
+            self._ready.popleft()
+        else:
+            self._ready.remove(chunk)
         self.pacer.take(len(chunk), now)
         self.in_flight += 1
         self._in_flight_items += len(chunk)
@@ -552,7 +562,8 @@ class BulkCore(Generic[R]):
         """Reject alone the items of `chunk` its request could not hold: the others, to send again (or None).
         Nothing was sent."""
         self.requests -= 1
-        kept = Chunk(retries=chunk.retries, family=chunk.family)
+        indices: list[int] = []
+        kept = Chunk(indices, retries=chunk.retries, family=chunk.family)
         for position, (index, item, value) in enumerate(zip(chunk.indices, chunk.items, chunk.payload, strict=True)):
             if position in errors:
                 self._open -= 1
@@ -560,7 +571,7 @@ class BulkCore(Generic[R]):
                 self._failures.append(BulkFailure(index, (item,), errors[position], "rejected"))
                 self.records.append(("r", [index]))
             else:
-                kept.indices.append(index)
+                indices.append(index)
                 kept.items.append(item)
                 kept.payload.append(value)
         if len(kept) == len(chunk):  # nothing named: a bug of the seam, which must not loop

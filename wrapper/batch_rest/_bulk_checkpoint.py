@@ -143,7 +143,7 @@ class CheckpointFile:
             raise
         self.settled = parsed.settled
 
-    def append(self, records: Iterable[tuple[str, list[int]]]) -> None:
+    def append(self, records: Iterable[tuple[str, Iterable[int]]]) -> None:
         data = b"".join(record_line(letter, indices) for letter, indices in records)
         while data:  # one write() in practice: a kill leaves whole lines and at most one torn one
             data = data[os.write(self._fd, data) :]

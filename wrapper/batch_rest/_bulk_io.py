@@ -3,7 +3,11 @@
 client.profiles.bulk_update(items, ...) ──► run_sync / run_async
     _setup      every argument checked, the checkpoint opened: TypeError / ValueError before any request
     loop        core.next_send ──► start the attempt: on a worker thread (BatchClient, max_in_flight of them)
-                                   or a task (AsyncBatchClient); an attempt is the client's own request path
+                                   or a task (AsyncBatchClient). With max_in_flight=1 (and on the async
+                                   client a plain iterable) it is sent in place, the input read ahead first
+                                   as it is while a worker's call is in flight: there is nothing else to do
+                                   meanwhile, and a worker costs two wake-ups a call (benchmark 10).
+                                   An attempt is the client's own request path
                                    (_build_request + _plan) with its retries off, so that errors are the
                                    client's BatchErrors and the core decides retries, pauses and outcomes
                 core.wants ──► read that many items (on the async client, from an async iterable too)
@@ -19,7 +23,7 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _seam
@@ -102,6 +106,15 @@ class _Run:
         while isinstance(step := self.core.next_send(self.clock()), Attempt):
             started.append(step)
         return started, step
+
+    def read(self, source: Iterator[object], wanted: int) -> None:
+        batch = list(itertools.islice(source, wanted))
+        self.feed(batch, len(batch) < wanted)
+
+    def read_ahead(self, source: Iterator[object]) -> None:
+        """Read as far ahead as the core wants."""
+        while wanted := self.core.wants():
+            self.read(source, wanted)
 
     def feed(self, batch: list[object], ended: bool) -> None:
         self.core.feed(batch)
@@ -196,26 +209,35 @@ def run_sync(
     answers: queue.SimpleQueue[_Answer] = queue.SimpleQueue()
     workers: list[threading.Thread] = []
 
+    def answer(attempt: Attempt) -> _Answer:
+        try:
+            return attempt, client._run(run.attempt_plan(attempt)), None
+        except Exception as error:  # noqa: BLE001 - handed to the core, which re-raises what is not a BatchError
+            return attempt, None, error
+
     def work() -> None:
         while (attempt := jobs.get()) is not None:
-            try:
-                answers.put((attempt, client._run(run.attempt_plan(attempt)), None))
-            except Exception as error:  # noqa: BLE001 - handed to the core, which re-raises what is not a BatchError
-                answers.put((attempt, None, error))
+            answers.put(answer(attempt))
+
+    # One call at a time: sent from this thread, which has nothing else to do meanwhile (no worker to wake twice).
+    in_place = run.plan.max_in_flight == 1
 
     try:
         while not core.done:
             if not answers.empty():  # answers first: the checkpoint and on_progress keep up with them
                 run.settle(_drain(answers))
             started, wait = run.sends()
+            if in_place and started:
+                run.read_ahead(source)  # what a worker's run reads while the call is in flight
+                run.settle([answer(started[0])])
+                continue
             for attempt in started:
                 if len(workers) < core.in_flight:
                     workers.append(threading.Thread(target=work, name=f"batch-rest bulk {name}", daemon=True))
                     workers[-1].start()
                 jobs.put(attempt)
             if wanted := core.wants():
-                batch = list(itertools.islice(source, wanted))
-                run.feed(batch, len(batch) < wanted)
+                run.read(source, wanted)
                 continue
             if core.in_flight:
                 try:
@@ -262,15 +284,20 @@ async def run_async(
     source = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
     tasks: dict[asyncio.Future[Any], Attempt] = {}
     reading: asyncio.Future[tuple[list[object], bool]] | None = None  # an async input is read while answers come
+    # One call at a time from a plain iterable: nothing to do while it is in flight, so it is awaited in place.
+    in_place = source if run.plan.max_in_flight == 1 and not isinstance(source, AsyncIterator) else None
     try:
         while not core.done:
             started, wait = run.sends()
+            if in_place is not None and started:
+                run.read_ahead(in_place)  # what a task's run reads while the call is in flight
+                run.settle([await _answer_of(client, run, started[0])])
+                continue
             for attempt in started:
                 tasks[asyncio.ensure_future(_send(client, run, attempt))] = attempt
             if reading is None and (wanted := core.wants()):
                 if not isinstance(source, AsyncIterator):
-                    batch = list(itertools.islice(source, wanted))
-                    run.feed(batch, len(batch) < wanted)
+                    run.read(source, wanted)
                     continue
                 reading = asyncio.ensure_future(_read_async(source, wanted))
             waiting = {*tasks, *([reading] if reading is not None else [])}
@@ -299,6 +326,13 @@ async def run_async(
 
 async def _send(client: AsyncBatchClient, run: _Run, attempt: Attempt) -> Any:
     return await client._run(run.attempt_plan(attempt))  # the request is built in the task: its errors are its answer
+
+
+async def _answer_of(client: AsyncBatchClient, run: _Run, attempt: Attempt) -> _Answer:
+    try:
+        return attempt, await _send(client, run, attempt), None
+    except Exception as error:  # noqa: BLE001 - handed to the core, which re-raises what is not a BatchError
+        return attempt, None, error
 
 
 async def _read_async(source: AsyncIterator[object], wanted: int) -> tuple[list[object], bool]:

@@ -386,6 +386,8 @@ class BulkOperation:
     def prepare_batch(self, batch: Sequence[object], start: int) -> list[object]:
         """prepare() of every item of `batch` (the first is input item `start`), a model costing no call."""
         models, prepare = self._model_classes, self.prepare
+        if models.issuperset(map(type, batch)):  # models only (the types scanned in C): nothing to do per item
+            return list(batch)
         return [item if type(item) in models else prepare(item, index) for index, item in enumerate(batch, start)]
 
     @functools.cached_property
@@ -434,7 +436,10 @@ class BulkOperation:
         """
         models, classes = self._model_classes, self.item_models
         try:
-            items = [p.to_dict() if type(p) in models or isinstance(p, classes) else p for p in payload]  # type: ignore[attr-defined]
+            if models.issuperset(map(type, payload)):  # models only: to_dict and nothing else per item
+                items = [p.to_dict() for p in payload]  # type: ignore[attr-defined]
+            else:
+                items = [p.to_dict() if type(p) in models or isinstance(p, classes) else p for p in payload]  # type: ignore[attr-defined]
         except (AttributeError, TypeError, ValueError):  # a model holding what to_dict cannot write
             from ._bulk import ItemsRejected  # noqa: PLC0415 - the CLI's --help imports the seam, not the bulk core
 

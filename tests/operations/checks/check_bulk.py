@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import threading
 
 import httpx
 import pytest
@@ -403,6 +404,44 @@ def test_a_generator_streams_with_a_bounded_read_ahead(kind):
     result = run(kind, client(kind, Server(name, decide), FakeTime()), name, edits(), items_per_second=1e9)
     assert result.accepted == 100_000
     assert most_ahead[0] <= (4 + 2) * 200  # max_in_flight + 2 chunks, whatever the input's size
+
+
+@needs("profiles_update")
+@pytest.mark.parametrize("max_in_flight", [1, 3])
+def test_one_call_at_a_time_is_sent_by_the_caller_itself(kind, max_in_flight):
+    """With max_in_flight=1 there is nothing to do while the call is in flight: the thread (or task) that reads the
+    input sends it, with no worker to hand it to and wake twice; with more, workers (threads, tasks) send them.
+    Either way the input is read max_in_flight + 2 chunks ahead."""
+    name, chunk = "profiles_update", 200
+    readers: set[object] = set()
+    senders: list[object] = []
+    consumed, answered, most_ahead = [0], [0], [0]
+
+    def current() -> object:
+        return threading.current_thread() if kind == "sync" else asyncio.current_task()
+
+    def decide(number, items):
+        senders.append(current())
+        most_ahead[0] = max(most_ahead[0], consumed[0] - answered[0])
+        answered[0] += len(items)
+        return success(name)
+
+    def edits():
+        for i in range(10 * chunk):
+            readers.add(current())
+            consumed[0] += 1
+            yield {"identifiers": {"custom_id": f"u-{i}"}}
+
+    made = client(kind, Server(name, decide), FakeTime())
+    result = run(kind, made, name, edits(), max_in_flight=max_in_flight, items_per_second=1e9)
+    assert (result.accepted, len(senders), len(readers)) == (10 * chunk, 10, 1)
+    (reader,) = readers
+    if max_in_flight == 1:
+        assert set(senders) == {reader}
+        assert most_ahead[0] == (1 + 2) * chunk  # read ahead before each call, as while a worker's call is in flight
+    else:
+        assert reader not in senders
+        assert most_ahead[0] <= (max_in_flight + 2) * chunk
 
 
 # -- resuming -----------------------------------------------------------------------------------------------
