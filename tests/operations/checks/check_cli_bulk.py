@@ -290,7 +290,7 @@ def test_usage_errors_exit_2_before_any_request(tmp_path, monkeypatch, capsys, a
     write_items(tmp_path / "edits.jsonl", 5)
     (tmp_path / "edits.jsonl.bak").write_bytes((tmp_path / "edits.jsonl").read_bytes())
     (tmp_path / "old.checkpoint").write_text("")
-    header = {"batch_rest_bulk_checkpoint": 1, "operation": "profiles_mass_update", "call": "x"}
+    header = {"bulk_checkpoint": 1, "operation": "profiles_mass_update", "call": "x"}
     (tmp_path / "other.checkpoint").write_text(json.dumps(header) + "\n")
     with FakeBatchServer(api_key=CANARY) as server:
         for name, value in environment(server).items():
