@@ -200,10 +200,6 @@ def rate(args: argparse.Namespace) -> dict[str, Any]:
 # -- rss -----------------------------------------------------------------------------------------------------
 
 
-def _edits(count: int) -> Iterator[dict[str, Any]]:
-    return (edit(n) for n in range(count))
-
-
 def _before() -> dict[str, int]:
     gc.collect()
     return {"before_kb": _maxrss_kb(), "rss_before_kb": _rss_now_kb(), "hwm_before_kb": _hwm_kb()}
@@ -213,10 +209,10 @@ def _rss_sync(items: int) -> dict[str, Any]:
     http = httpx.Client(transport=httpx.MockTransport(_answer))
     with BatchClient(API_KEY, PROJECT_KEY, base_url=BASE_URL, http_client=http) as client:
         cold = _maxrss_kb()
-        client.profiles.bulk_update(_edits(WARMUP_ITEMS), items_per_second=UNPACED)
+        client.profiles.bulk_update(_items("profiles_update", WARMUP_ITEMS), items_per_second=UNPACED)
         before = _before() | {"cold_kb": cold}
         started = time.perf_counter()
-        result = client.profiles.bulk_update(_edits(items), items_per_second=UNPACED)
+        result = client.profiles.bulk_update(_items("profiles_update", items), items_per_second=UNPACED)
         return before | _summary(result, time.perf_counter() - started)
 
 
@@ -224,10 +220,10 @@ async def _rss_async(items: int) -> dict[str, Any]:
     http = httpx.AsyncClient(transport=httpx.MockTransport(_answer))
     async with AsyncBatchClient(API_KEY, PROJECT_KEY, base_url=BASE_URL, http_client=http) as client:
         cold = _maxrss_kb()
-        await client.profiles.bulk_update(_edits(WARMUP_ITEMS), items_per_second=UNPACED)
+        await client.profiles.bulk_update(_items("profiles_update", WARMUP_ITEMS), items_per_second=UNPACED)
         before = _before() | {"cold_kb": cold}
         started = time.perf_counter()
-        result = await client.profiles.bulk_update(_edits(items), items_per_second=UNPACED)
+        result = await client.profiles.bulk_update(_items("profiles_update", items), items_per_second=UNPACED)
         return before | _summary(result, time.perf_counter() - started)
 
 
