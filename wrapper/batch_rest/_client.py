@@ -245,25 +245,22 @@ class _ClientBase:
         """The request for `_get_kwargs`-shaped kwargs (method, url, params, headers, json); bulk calls build theirs
         from already checked items (_seam.BulkOperation)."""
         s = self._settings
-        extra = None if options.extra_headers is None else _config.check_headers(options.extra_headers)
+        # The client's headers (its defaults included), the operation's header parameters, then the call's
+        # extra_headers, each over the previous.
+        headers = self._headers.copy()
+        headers.update(kwargs.get("headers") or {})
+        if options.extra_headers is not None:
+            headers.update(_config.check_headers(options.extra_headers))
         # The query is encoded here, by httpx's own QueryParams, because build_request(params=...) would have
         # httpx parse the URL four times: a third of the wrapper's per-page cost.
         query = httpx.QueryParams(kwargs.get("params") or {})
         return self._http.build_request(
             kwargs["method"].upper(),
             f"{s.base_url}{kwargs['url']}?{query}" if query else s.base_url + kwargs["url"],
-            headers=self._request_headers(kwargs.get("headers"), extra),
+            headers=headers,
             json=kwargs.get("json"),
             timeout=s.timeout if options.timeout is None else _config.check_timeout(options.timeout),
         )
-
-    def _request_headers(self, operation: Mapping[str, str] | None, extra: Mapping[str, str] | None) -> httpx.Headers:
-        """The client's headers (its defaults included), the operation's header parameters, then the call's
-        extra_headers, each over the previous."""
-        headers = self._headers.copy()
-        headers.update(operation or {})
-        headers.update(extra or {})
-        return headers
 
     def _plan(
         self,

@@ -93,7 +93,7 @@ class APIError(BatchError):
 
     `error_code` / `error_message` come from Batch's `{"error_code", "error_message"}` body when there is one;
     `body_excerpt` holds the start of any other body. `retry_after` is the server's Retry-After in seconds.
-    `request` / `response` are the httpx objects, the body read, Authorization redacted and the key scrubbed.
+    `request` / `response` are copies of the httpx objects, the body read, credentials hidden (see Redaction).
     """
 
     request: httpx.Request | None = None
