@@ -878,9 +878,8 @@ def _mixin(prefix: str, owner: str, resources: list[str]) -> str:
 
 def _own_names(facts: dict[str, dict[str, Any]]) -> set[str]:
     """The names _typed.py defines or imports for itself, which a model's must not shadow."""
-    names = {"Mapping", "Sequence", "cached_property", "TYPE_CHECKING", "httpx", "Pager", "AsyncPager"}
-    names |= {"AsyncResource", "ListKey", "OperationKey", "Page", "RequestOptions", "SyncResource"}
-    names |= {"as_raw", "as_raw_async", "SyncResources", "AsyncResources"}
+    names = set(_imports(ast.parse(TYPED_HEADER + "    pass\n")))  # what its header imports
+    names |= {"httpx", "os", "Pager", "AsyncPager", "SyncResources", "AsyncResources"}  # typed_module's own
     for name, fact in facts.items():
         cls = _class_name(fact["resource"])
         names |= {cls, f"Async{cls}", f"{cls}WithRawResponse", f"Async{cls}WithRawResponse"}
