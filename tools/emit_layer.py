@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from openapi_pages import HTTP_METHODS  # tools/, next to this module
 from openapi_python_client.strings import PythonIdentifier
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ OPERATIONS_MODULE = "_operations.py"
 TYPED_MODULE = "_typed.py"
 DOCUMENT_FILE = "openapi.json"
 PROJECT_HEADER = "x-batch-project"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Idempotent by HTTP's definition (RFC 9110): retried even when the request may have been applied (408, any 5xx,
 # a dropped connection). The others (POST, PATCH) are retried only when the server provably did nothing, unless a
 # call says `idempotent=True`.
