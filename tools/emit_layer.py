@@ -721,6 +721,14 @@ def _async(template: str) -> str:
     return template.replace("@ASYNC@", "async ").replace("@AWAIT@", "await ")
 
 
+def _request_options(fact: dict[str, Any]) -> tuple[str, str]:
+    """The `idempotent=` parameter of a call that is not idempotent by its method (else ""), and the
+    RequestOptions the call passes on."""
+    if fact["idempotent"]:
+        return "", "RequestOptions(timeout, max_retries, extra_headers)"
+    return "        idempotent: bool = False,\n", "RequestOptions(timeout, max_retries, extra_headers, idempotent)"
+
+
 def _list_operation(
     name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods, *, params: ParamTypes
 ) -> list[str]:
@@ -764,8 +772,7 @@ def _call_operation(
     """Emit the operation's method; return its operation key."""
     key, result = f"_{name.upper()}", _result_type(fact, names)
     signature = "".join(_signature_params(fact, names, module, params, skip=set()))
-    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
-    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    idempotent, options = _request_options(fact)
     method = (
         f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{signature}{OPTIONS}{idempotent}"
         f"    ) -> {result}:\n{_docstring(fact, '        ')}"
@@ -831,8 +838,7 @@ def _bulk_operation(
         optional = "        body: Mapping[str, object] | None = None,\n"
         signature = ("        body: Mapping[str, object],\n" if bulk["body_required"] else optional) + signature
     args = _call_args({**fact, "body": {} if bulk["array"] is not None else None}, set())
-    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
-    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    idempotent, options = _request_options(fact)
     bulk_options = (
         "BulkOptions(chunk_size, max_in_flight, items_per_second, requests_per_second, on_progress, checkpoint)"
     )
