@@ -30,8 +30,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# tools/ is on sys.path: this script's own folder
 import openapi_pages
-from emit_layer import LIMITS_FILE, EmitError, emit, read_limits  # tools/ is on sys.path: this script's own folder
+from emit_layer import LIMITS_FILE, OPERATIONS_MODULE, TYPED_MODULE, EmitError, emit, read_limits
+from emit_params import PARAMS_MODULE
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "generator-config.yaml"
@@ -40,7 +42,7 @@ PACKAGE = "batch_rest_generated"
 TARGET = ROOT / "generated" / PACKAGE
 
 # What tools/emit_layer.py writes in Python, formatted as generator-config's post_hooks format the generator's.
-EMITTED_MODULES = ("_operations.py", "_typed.py", "params.py")
+EMITTED_MODULES = (OPERATIONS_MODULE, TYPED_MODULE, PARAMS_MODULE)
 
 SERVER_MODULE = '''\
 """The document's `servers` and `info.version`, which openapi-python-client does not carry over.
