@@ -14,7 +14,7 @@ openapi-python-client ignores the document's `servers` and `info.version`; this 
 adds what the wrapper needs per operation (tools/emit_layer.py): openapi.json, _operations.py and _typed.py, and
 the TypedDicts of plain-JSON bodies (tools/emit_params.py): params.py. Some of the generator's templates are
 replaced by ours (tools/templates/: each says why in its header): models whose optional fields are `T | None`,
-tolerant enums, a lazy package `__init__`, a repr for UNSET.
+tolerant enums, a lazy package `__init__`, a repr for UNSET, the client's `__exit__` typed for mypy --strict.
 """
 
 from __future__ import annotations
