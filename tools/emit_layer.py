@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from openapi_pages import HTTP_METHODS  # tools/, next to this module
 from openapi_python_client.strings import PythonIdentifier
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ OPERATIONS_MODULE = "_operations.py"
 TYPED_MODULE = "_typed.py"
 DOCUMENT_FILE = "openapi.json"
 PROJECT_HEADER = "x-batch-project"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Idempotent by HTTP's definition (RFC 9110): retried even when the request may have been applied (408, any 5xx,
 # a dropped connection). The others (POST, PATCH) are retried only when the server provably did nothing, unless a
 # call says `idempotent=True`.
@@ -721,6 +721,14 @@ def _async(template: str) -> str:
     return template.replace("@ASYNC@", "async ").replace("@AWAIT@", "await ")
 
 
+def _request_options(fact: dict[str, Any]) -> tuple[str, str]:
+    """The `idempotent=` parameter of a call that is not idempotent by its method (else ""), and the
+    RequestOptions the call passes on."""
+    if fact["idempotent"]:
+        return "", "RequestOptions(timeout, max_retries, extra_headers)"
+    return "        idempotent: bool = False,\n", "RequestOptions(timeout, max_retries, extra_headers, idempotent)"
+
+
 def _list_operation(
     name: str, fact: dict[str, Any], module: Module, names: _Names, methods: _Methods, *, params: ParamTypes
 ) -> list[str]:
@@ -764,8 +772,7 @@ def _call_operation(
     """Emit the operation's method; return its operation key."""
     key, result = f"_{name.upper()}", _result_type(fact, names)
     signature = "".join(_signature_params(fact, names, module, params, skip=set()))
-    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
-    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    idempotent, options = _request_options(fact)
     method = (
         f"    @ASYNC@def {fact['action']}(\n        self,\n        *,\n{signature}{OPTIONS}{idempotent}"
         f"    ) -> {result}:\n{_docstring(fact, '        ')}"
@@ -831,8 +838,7 @@ def _bulk_operation(
         optional = "        body: Mapping[str, object] | None = None,\n"
         signature = ("        body: Mapping[str, object],\n" if bulk["body_required"] else optional) + signature
     args = _call_args({**fact, "body": {} if bulk["array"] is not None else None}, set())
-    idempotent = "" if fact["idempotent"] else "        idempotent: bool = False,\n"
-    options = f"RequestOptions(timeout, max_retries, extra_headers{', idempotent' if idempotent else ''})"
+    idempotent, options = _request_options(fact)
     bulk_options = (
         "BulkOptions(chunk_size, max_in_flight, items_per_second, requests_per_second, on_progress, checkpoint)"
     )
@@ -878,9 +884,8 @@ def _mixin(prefix: str, owner: str, resources: list[str]) -> str:
 
 def _own_names(facts: dict[str, dict[str, Any]]) -> set[str]:
     """The names _typed.py defines or imports for itself, which a model's must not shadow."""
-    names = {"Mapping", "Sequence", "cached_property", "TYPE_CHECKING", "httpx", "Pager", "AsyncPager"}
-    names |= {"AsyncResource", "ListKey", "OperationKey", "Page", "RequestOptions", "SyncResource"}
-    names |= {"as_raw", "as_raw_async", "SyncResources", "AsyncResources"}
+    names = set(_imports(ast.parse(TYPED_HEADER + "    pass\n")))  # what its header imports
+    names |= {"httpx", "os", "Pager", "AsyncPager", "SyncResources", "AsyncResources"}  # typed_module's own
     for name, fact in facts.items():
         cls = _class_name(fact["resource"])
         names |= {cls, f"Async{cls}", f"{cls}WithRawResponse", f"Async{cls}WithRawResponse"}

@@ -14,7 +14,7 @@ openapi-python-client ignores the document's `servers` and `info.version`; this 
 adds what the wrapper needs per operation (tools/emit_layer.py): openapi.json, _operations.py and _typed.py, and
 the TypedDicts of plain-JSON bodies (tools/emit_params.py): params.py. Some of the generator's templates are
 replaced by ours (tools/templates/: each says why in its header): models whose optional fields are `T | None`,
-tolerant enums, a lazy package `__init__`, a repr for UNSET.
+tolerant enums, a lazy package `__init__`, a repr for UNSET, the client's `__exit__` typed for mypy --strict.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# tools/ is on sys.path: this script's own folder
 import openapi_pages
-from emit_layer import LIMITS_FILE, EmitError, emit, read_limits  # tools/ is on sys.path: this script's own folder
+from emit_layer import LIMITS_FILE, OPERATIONS_MODULE, TYPED_MODULE, EmitError, emit, read_limits
+from emit_params import PARAMS_MODULE
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "generator-config.yaml"
@@ -40,7 +42,7 @@ PACKAGE = "batch_rest_generated"
 TARGET = ROOT / "generated" / PACKAGE
 
 # What tools/emit_layer.py writes in Python, formatted as generator-config's post_hooks format the generator's.
-EMITTED_MODULES = ("_operations.py", "_typed.py", "params.py")
+EMITTED_MODULES = (OPERATIONS_MODULE, TYPED_MODULE, PARAMS_MODULE)
 
 SERVER_MODULE = '''\
 """The document's `servers` and `info.version`, which openapi-python-client does not carry over.

@@ -350,11 +350,8 @@ def validate(document: object) -> str:
     return f"OpenAPI {version}, valid"
 
 
-def page_url(text: str, given: str | None) -> str | None:
-    """The page's address: as given, else the one doc.batch.com .md address the page names (Batch's pages link
-    to themselves), else None."""
-    if given:
-        return given
+def page_url(text: str) -> str | None:
+    """The one doc.batch.com .md address a docs page names (Batch's pages link to themselves), else None."""
     found = set(_DOCS_ADDRESS.findall(text))
     return found.pop() if len(found) == 1 else None
 
@@ -666,7 +663,7 @@ def update(source: str, *, url: str | None = None, timeout: float = TIMEOUT) -> 
         name, actions = _plan_whole(store, intake, taken)
         address = url or taken.address
     else:
-        named = page_url(taken.text if intake.markdown else "", None)
+        named = page_url(taken.text) if intake.markdown else None
         name, action, address = _plan_page(store, intake, url or taken.address or named)
         actions = [action]
     if not name:

@@ -156,9 +156,8 @@ def test_the_wheel_requires_only_httpx_and_attrs_and_python_3_11(built: Built) -
 
 
 def test_the_package_version_matches_the_distributions(built: Built) -> None:
-    for module in ("batch_rest/_version.py",):
-        source = wheel_files(built.wheel)[module].decode()
-        assert f'__version__ = "{VERSION}"' in source
+    source = wheel_files(built.wheel)["batch_rest/_version.py"].decode()
+    assert f'__version__ = "{VERSION}"' in source
 
 
 def test_the_wheel_is_pure_python_and_its_record_is_complete_and_true(built: Built) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fixtures.regen import FIXTURE_PAGES, ROOT, environment, regenerated
+from fixtures.regen import _USER_SETTINGS, FIXTURE_PAGES, ROOT, environment, regenerated
 
 README = ROOT / "README.md"
 RUNNER = Path(__file__).resolve().parent / "run_block.py"
@@ -257,7 +257,7 @@ def run_block(block: Block, package_root: Path, tmp_path: Path) -> tuple[subproc
         extra_path.append(str(tmp_path / "vendored"))
     env = environment(package_root)
     env["PYTHONPATH"] = ":".join([*extra_path, env["PYTHONPATH"]])
-    for name in ("BATCH_REST_API_KEY", "BATCH_PROJECT_KEY", "BATCH_BASE_URL", "BATCH_API_VERSION", "BATCH_REST_LOG"):
+    for name in _USER_SETTINGS:
         env.pop(name, None)  # a developer's own settings must not point a block at Batch
     work = tmp_path / "work"  # the block's current folder: whatever it writes stays out of the repository
     work.mkdir(parents=True)
