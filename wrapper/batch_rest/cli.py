@@ -427,12 +427,17 @@ class _Failure(Exception):
         self.code, self.message, self.secret = code, message, secret
 
 
-def _say(message: str, secret: str | None = None) -> None:
-    """One line on stderr: whitespace collapsed, control characters replaced, the API key scrubbed."""
+def _say(message: str, secret: str | None = None, status: StatusLine | None = None) -> None:
+    """One line on stderr: whitespace collapsed, control characters replaced, the API key scrubbed; above the
+    status line when one is shown."""
     from ._cli_output import printable  # noqa: PLC0415
 
     line = printable(" ".join(message.split()))
-    print(f"{PROG}: {line.replace(secret, '[REDACTED]') if secret else line}", file=sys.stderr, flush=True)
+    line = f"{PROG}: {line.replace(secret, '[REDACTED]') if secret else line}"
+    if status is not None and status.active:
+        status.say(line)
+    else:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _run_operation(args: argparse.Namespace) -> int:
