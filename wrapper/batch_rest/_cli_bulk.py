@@ -27,7 +27,6 @@ import bisect
 import functools
 import json
 import os
-import shlex
 import stat
 import sys
 import time
@@ -573,5 +572,4 @@ def _interrupted(args: argparse.Namespace, last: BulkProgress | None) -> list[st
 
 
 def _resume_command(args: argparse.Namespace) -> str:
-    words = [*cli._command_words(args, skipped={"resume"}), "--resume"]
-    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+    return cli._command_line(args, {"resume"}, ["--resume"])

@@ -699,16 +699,14 @@ def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
     An option counts as given when its parsed value is not its default. --api-key is never repeated: the key
     would land on the terminal.
     """
-    words = _command_words(args, skipped={"start_cursor", "max_items"})
-    if args.max_items is not None:
-        words += ["--max-items", str(args.max_items - listed)]
-    words += ["--start-cursor", cursor]
-    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+    remaining = [] if args.max_items is None else ["--max-items", str(args.max_items - listed)]
+    return _command_line(args, {"start_cursor", "max_items"}, [*remaining, "--start-cursor", cursor])
 
 
-def _command_words(args: argparse.Namespace, skipped: set[str]) -> list[str]:
-    """The command as given: every option whose parsed value is not its default, but --api-key (which would land
-    on the terminal) and the `skipped` destinations."""
+def _command_line(args: argparse.Namespace, skipped: set[str], added: Sequence[str]) -> str:
+    """The command as given, for the shell: every option whose parsed value is not its default, but --api-key
+    (which would land on the terminal: the line asks for it instead) and the `skipped` destinations; then
+    `added`."""
     resource = _seam.OPERATIONS[args.operation]["resource"]
     words = [*PROG.split(), resource, args.command.prog.split()[-1]]  # the action, or bulk-<action>
     for action in args.command._actions:
@@ -720,7 +718,8 @@ def _command_words(args: argparse.Namespace, skipped: set[str]) -> list[str]:
             words.append(option)
         else:
             words += [w for item in (value if isinstance(value, list) else [value]) for w in (option, str(item))]
-    return words
+    words += added
+    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
 
 
 # -- errors ---------------------------------------------------------------------------------------------------
