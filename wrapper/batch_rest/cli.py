@@ -517,8 +517,7 @@ def _converted(value: str | list[str], schema: Mapping[str, Any]) -> object:
     """An option's text as the JSON value its schema types; ValueError if it is not one. Enums stay strings:
     the client converts them (and checks bounds, patterns and enums, naming the parameter)."""
     if isinstance(value, list):  # a repeated option: an array parameter
-        items = schema.get("items", {})
-        return [_converted(item, _schema(items["$ref"]) if "$ref" in items else items) for item in value]
+        return [_converted(item, _resolved(schema.get("items", {}))) for item in value]
     declared: str | list[str] = schema.get("type") or next(
         (s.get("type") for s in schema.get("anyOf", schema.get("oneOf", []))), []
     )
