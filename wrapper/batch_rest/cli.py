@@ -129,12 +129,12 @@ def _wrap(text: str, width: int, indent: str = "", hanging: str | None = None) -
                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]  # fmt: skip
 
 
-_LABELLED = re.compile(r"(?P<label>\s*\S+\s{2,})(?P<text>\S.*)")  # `  130  interrupted (Ctrl-C)`
+_LABELLED = r"(?P<label>\s*\S+\s{2,})(?P<text>\S.*)"  # `  130  interrupted (Ctrl-C)`; compiled when help is printed
 
 
 def _hanging(line: str, width: int, indent: str) -> str:
     """One line of an indented block, wrapped; a labelled line (`  2    usage error: ...`) continues under its text."""
-    labelled = _LABELLED.fullmatch(line.rstrip())
+    labelled = re.fullmatch(_LABELLED, line.rstrip())
     if labelled is None:
         text = line.lstrip()
         margin = indent + line[: len(line) - len(text)]
