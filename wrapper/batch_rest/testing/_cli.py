@@ -16,7 +16,7 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from ._limits import RateLimit
@@ -158,7 +158,7 @@ class _Limits(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        operation, limit = values if isinstance(values, tuple) else (None, None)  # what _limit returns
+        operation, limit = cast("tuple[str, RateLimit]", values)  # what _limit, the option's type, returns
         limits = dict(getattr(namespace, self.dest) or {})
         if operation in limits:
             parser.error(f"argument --limit: {operation} is given twice")
