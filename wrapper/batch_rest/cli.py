@@ -10,11 +10,12 @@ action, parameters, body, results, paging), so a regenerated package brings its 
 A parameter's option is its Python name in the typed method, dashed (`from_` -> `--from`); its text is
 converted by the parameter's schema, then checked by the client exactly as a Python caller's value would be.
 Cursor lists stream their items (--format, --max-items, --page-size, --start-cursor); other operations print
-their result as JSON, or the URL a redirect (`Location`) points to.
+their result as JSON, or the URL a redirect (`Location`) points to. A chunkable operation (its `bulk` fact) also
+gets `bulk-<action>`, its bulk method fed from a JSON-lines file (run by _cli_bulk.py, loaded only then).
 
 Exit 2 is for anything wrong on the command line, option values included: the client's TypeError / ValueError
 (raised before any request) are reported with the command's usage. Exit 3 is for what is missing or wrong
-outside it (keys, BATCH_* variables). See EPILOG for the others.
+outside it (keys, BATCH_* variables). See EPILOG (and BULK_EPILOG) for the others.
 
 Only the standard library and the seam's plain data are imported up front, so that `batch-rest --help` and
 `--version` stay fast: httpx, the models and the API document load when a command runs (_cli_output: what a
