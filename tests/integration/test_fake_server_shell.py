@@ -1,4 +1,4 @@
-"""The fake server's shell command (batch_rest.testing._cli: what `batch-rest fake-server` runs), in a subprocess
+"""The fake server's shell command (`batch-rest fake-server`, which runs batch_rest.testing._cli), in a subprocess
 driven over loopback with httpx, and its option parsing in process."""
 
 from __future__ import annotations
@@ -19,21 +19,11 @@ from batch_rest.testing import RateLimit, _cli
 
 pytestmark = pytest.mark.timeout(60)
 
-# The command as batch-rest wires it: a parser with add_arguments(), then run().
-COMMAND = (
-    "import argparse, sys\n"
-    "from batch_rest.testing import _cli\n"
-    "parser = argparse.ArgumentParser()\n"
-    "_cli.add_arguments(parser)\n"
-    "sys.exit(_cli.run(parser.parse_args(sys.argv[1:])))\n"
-)
-
 
 class Running:
     def __init__(self, *options: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", COMMAND, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        command = [sys.executable, "-m", "batch_rest", "fake-server", *options]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.banner = [self.process.stdout.readline() for _ in range(4)]
         self.url = re.search(r"at (http://\S+) ", self.banner[0]).group(1)  # type: ignore[union-attr]

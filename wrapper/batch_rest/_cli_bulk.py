@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import json
 import os
-import shlex
 import stat
 import sys
 import time
@@ -427,20 +427,12 @@ def run(args: argparse.Namespace) -> int:
     kwargs = cli._arguments(args)  # parameters, --body, --idempotent
     secret = args.api_key or os.environ.get(cli.ENV_API_KEY)
     status = output.StatusLine(sys.stderr if sys.stderr.isatty() and not args.verbose else None, sys.stdout)
-
-    def say(message: str) -> None:
-        line = output.printable(" ".join(message.split()))
-        line = f"{cli.PROG}: {line.replace(secret, '[REDACTED]') if secret else line}"
-        if status.active:
-            status.say(line)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
     source, size = _open_items(args)
     rejects = Rejects(args.rejects, failed=earlier.ranges if earlier else None) if args.rejects else None
     reader = Reader(
         source, size, on_start=rejects.open if rejects else None, on_item=rejects.recover if rejects else None
     )
+    say = functools.partial(cli._say, secret=secret, status=status)
     view = View(reader, status, rejects, say, earlier=earlier.counts if earlier else None)
     options = {
         "chunk_size": args.chunk_size, "max_in_flight": args.max_in_flight,
@@ -580,5 +572,4 @@ def _interrupted(args: argparse.Namespace, last: BulkProgress | None) -> list[st
 
 
 def _resume_command(args: argparse.Namespace) -> str:
-    words = [*cli._command_words(args, skipped={"resume"}), "--resume"]
-    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+    return cli._command_line(args, {"resume"}, ["--resume"])

@@ -10,11 +10,12 @@ action, parameters, body, results, paging), so a regenerated package brings its 
 A parameter's option is its Python name in the typed method, dashed (`from_` -> `--from`); its text is
 converted by the parameter's schema, then checked by the client exactly as a Python caller's value would be.
 Cursor lists stream their items (--format, --max-items, --page-size, --start-cursor); other operations print
-their result as JSON, or the URL a redirect (`Location`) points to.
+their result as JSON, or the URL a redirect (`Location`) points to. A chunkable operation (its `bulk` fact) also
+gets `bulk-<action>`, its bulk method fed from a JSON-lines file (run by _cli_bulk.py, loaded only then).
 
 Exit 2 is for anything wrong on the command line, option values included: the client's TypeError / ValueError
 (raised before any request) are reported with the command's usage. Exit 3 is for what is missing or wrong
-outside it (keys, BATCH_* variables). See EPILOG for the others.
+outside it (keys, BATCH_* variables). See EPILOG (and BULK_EPILOG) for the others.
 
 Only the standard library and the seam's plain data are imported up front, so that `batch-rest --help` and
 `--version` stay fast: httpx, the models and the API document load when a command runs (_cli_output: what a
@@ -129,12 +130,12 @@ def _wrap(text: str, width: int, indent: str = "", hanging: str | None = None) -
                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]  # fmt: skip
 
 
-_LABELLED = re.compile(r"(?P<label>\s*\S+\s{2,})(?P<text>\S.*)")  # `  130  interrupted (Ctrl-C)`
+_LABELLED = r"(?P<label>\s*\S+\s{2,})(?P<text>\S.*)"  # `  130  interrupted (Ctrl-C)`; compiled when help is printed
 
 
 def _hanging(line: str, width: int, indent: str) -> str:
     """One line of an indented block, wrapped; a labelled line (`  2    usage error: ...`) continues under its text."""
-    labelled = _LABELLED.fullmatch(line.rstrip())
+    labelled = re.fullmatch(_LABELLED, line.rstrip())
     if labelled is None:
         text = line.lstrip()
         margin = indent + line[: len(line) - len(text)]
@@ -427,12 +428,17 @@ class _Failure(Exception):
         self.code, self.message, self.secret = code, message, secret
 
 
-def _say(message: str, secret: str | None = None) -> None:
-    """One line on stderr: whitespace collapsed, control characters replaced, the API key scrubbed."""
+def _say(message: str, secret: str | None = None, status: StatusLine | None = None) -> None:
+    """One line on stderr: whitespace collapsed, control characters replaced, the API key scrubbed; above the
+    status line when one is shown."""
     from ._cli_output import printable  # noqa: PLC0415
 
     line = printable(" ".join(message.split()))
-    print(f"{PROG}: {line.replace(secret, '[REDACTED]') if secret else line}", file=sys.stderr, flush=True)
+    line = f"{PROG}: {line.replace(secret, '[REDACTED]') if secret else line}"
+    if status is not None and status.active:
+        status.say(line)
+    else:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _run_operation(args: argparse.Namespace) -> int:
@@ -512,8 +518,7 @@ def _converted(value: str | list[str], schema: Mapping[str, Any]) -> object:
     """An option's text as the JSON value its schema types; ValueError if it is not one. Enums stay strings:
     the client converts them (and checks bounds, patterns and enums, naming the parameter)."""
     if isinstance(value, list):  # a repeated option: an array parameter
-        items = schema.get("items", {})
-        return [_converted(item, _schema(items["$ref"]) if "$ref" in items else items) for item in value]
+        return [_converted(item, _resolved(schema.get("items", {}))) for item in value]
     declared: str | list[str] = schema.get("type") or next(
         (s.get("type") for s in schema.get("anyOf", schema.get("oneOf", []))), []
     )
@@ -694,16 +699,14 @@ def _resume_command(args: argparse.Namespace, cursor: str, listed: int) -> str:
     An option counts as given when its parsed value is not its default. --api-key is never repeated: the key
     would land on the terminal.
     """
-    words = _command_words(args, skipped={"start_cursor", "max_items"})
-    if args.max_items is not None:
-        words += ["--max-items", str(args.max_items - listed)]
-    words += ["--start-cursor", cursor]
-    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
+    remaining = [] if args.max_items is None else ["--max-items", str(args.max_items - listed)]
+    return _command_line(args, {"start_cursor", "max_items"}, [*remaining, "--start-cursor", cursor])
 
 
-def _command_words(args: argparse.Namespace, skipped: set[str]) -> list[str]:
-    """The command as given: every option whose parsed value is not its default, but --api-key (which would land
-    on the terminal) and the `skipped` destinations."""
+def _command_line(args: argparse.Namespace, skipped: set[str], added: Sequence[str]) -> str:
+    """The command as given, for the shell: every option whose parsed value is not its default, but --api-key
+    (which would land on the terminal: the line asks for it instead) and the `skipped` destinations; then
+    `added`."""
     resource = _seam.OPERATIONS[args.operation]["resource"]
     words = [*PROG.split(), resource, args.command.prog.split()[-1]]  # the action, or bulk-<action>
     for action in args.command._actions:
@@ -715,7 +718,8 @@ def _command_words(args: argparse.Namespace, skipped: set[str]) -> list[str]:
             words.append(option)
         else:
             words += [w for item in (value if isinstance(value, list) else [value]) for w in (option, str(item))]
-    return words
+    words += added
+    return " ".join(map(shlex.quote, words)) + (" (and your --api-key)" if args.api_key is not None else "")
 
 
 # -- errors ---------------------------------------------------------------------------------------------------

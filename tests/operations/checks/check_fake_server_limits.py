@@ -259,22 +259,13 @@ def test_items_are_counted_along_the_ids_of_audiences_update(clock: Clock, http:
 
 # -- from the shell ------------------------------------------------------------------------------------------------
 
-# The command as batch-rest wires it (tests/integration/test_fake_server_shell.py); the subprocess imports the same
-# regenerated package as this one (PYTHONPATH is inherited).
-COMMAND = (
-    "import argparse, sys\n"
-    "from batch_rest.testing import _cli\n"
-    "parser = argparse.ArgumentParser()\n"
-    "_cli.add_arguments(parser)\n"
-    "sys.exit(_cli.run(parser.parse_args(sys.argv[1:])))\n"
-)
-
 
 @needs("profiles_update", "catalogs_items_edit")
 def test_the_shell_command_serves_the_documented_limits_and_given_ones(http: httpx.Client) -> None:
+    # `batch-rest fake-server` of the regenerated package this module imports: the subprocess inherits PYTHONPATH.
+    command = [sys.executable, "-m", "batch_rest", "fake-server"]
     options = ["--documented-limits", "--limit", "profiles_update=0.001/s,burst=400", "-v"]
-    process = subprocess.Popen([sys.executable, "-c", COMMAND, *options], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen([*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(5)]

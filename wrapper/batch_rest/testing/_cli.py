@@ -16,7 +16,7 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from ._limits import RateLimit
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run"]
 
 EXIT_CONFIG = 3  # batch-rest's exit status for a configuration problem (here: the server cannot start)
-_RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:/\s*s)?\s*")
-_LIMIT_RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(items|requests|req)?\s*/\s*s")
-_LIMIT_BURST = re.compile(r"burst\s*=\s*([0-9]+(?:\.[0-9]+)?)")
+# Patterns, compiled (and cached by `re`) when an option needs them: the CLI imports this module on every run.
+_RATE = r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:/\s*s)?\s*"
+_LIMIT_RATE = r"([0-9]+(?:\.[0-9]+)?)\s*(items|requests|req)?\s*/\s*s"
+_LIMIT_BURST = r"burst\s*=\s*([0-9]+(?:\.[0-9]+)?)"
 LIMIT_SYNTAX = (
     "OPERATION=RATE[,burst=N][,RATE[,burst=N]][,retry-after], where RATE is N/s or N items/s (items a second) "
     "or N requests/s"
@@ -105,7 +106,7 @@ def _probability(text: str) -> float:
 
 
 def _rate(text: str) -> float:
-    found = _RATE.fullmatch(text)
+    found = re.fullmatch(_RATE, text)
     if found is None or float(found.group(1)) <= 0:
         raise argparse.ArgumentTypeError(f"expected requests a second such as 10/s or 0.5/s, got {text!r}")
     return float(found.group(1))
@@ -127,7 +128,7 @@ def _limit(text: str) -> tuple[str, RateLimit]:
     values: dict[str, Any] = {}
     last: str | None = None  # "items" or "requests": the rate a burst= belongs to
     for part in (p.strip() for p in spec.split(",")):
-        rate, burst = _LIMIT_RATE.fullmatch(part), _LIMIT_BURST.fullmatch(part)
+        rate, burst = re.fullmatch(_LIMIT_RATE, part), re.fullmatch(_LIMIT_BURST, part)
         if rate is not None:
             last = "requests" if rate.group(2) in {"requests", "req"} else "items"
             key, value = f"{last}_per_second", float(rate.group(1))
@@ -157,7 +158,7 @@ class _Limits(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        operation, limit = values if isinstance(values, tuple) else (None, None)  # what _limit returns
+        operation, limit = cast("tuple[str, RateLimit]", values)  # what _limit, the option's type, returns
         limits = dict(getattr(namespace, self.dest) or {})
         if operation in limits:
             parser.error(f"argument --limit: {operation} is given twice")

@@ -149,11 +149,10 @@ class TokenBucket:
 class Limiter:
     """One RateLimit's buckets, as they fill and empty."""
 
-    __slots__ = ("_buckets", "counts_items", "limit")
+    __slots__ = ("_buckets", "limit")
 
     def __init__(self, limit: RateLimit, now: int) -> None:
         self.limit = limit
-        self.counts_items = limit.items_per_second is not None
         rates = [(limit.items_per_second, limit.items_burst, True)]
         rates.append((limit.requests_per_second, limit.requests_burst, False))
         self._buckets: list[tuple[TokenBucket, bool]] = [
