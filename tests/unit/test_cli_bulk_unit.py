@@ -268,6 +268,7 @@ def test_the_summary_says_what_this_run_did_and_what_the_checkpoint_had_done():
     assert text == "1,000 items in 2.0 s (500 items/s): 990 accepted, 8 rejected, 2 unknown; 429s: 4"
     resumed = bulk.summary_text(result(accepted=10, skipped=990), 1.0, {"a": 980, "r": 7, "u": 3})
     assert resumed.endswith("; 990 skipped, already accounted for (7 rejected, 3 unknown)")
+    assert bulk.summary_text(result(rejected=1), 1.0).startswith("1 item in 1.0 s (1 items/s): 0 accepted, 1 rejected")
 
 
 @pytest.mark.parametrize(

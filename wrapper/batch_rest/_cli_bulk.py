@@ -344,8 +344,8 @@ def summary_text(result: BulkResult[Any], elapsed: float, earlier: Mapping[str, 
     """The line that ends a run: this run's items and rate; with a checkpoint, what it had accounted for before."""
     sent = result.accepted + result.rejected + result.unknown
     text = (
-        f"{sent:,} items in {elapsed:.1f} s ({sent / max(elapsed, 1e-3):,.0f} items/s): {result.accepted:,} "
-        f"accepted, {result.rejected:,} rejected, {result.unknown:,} unknown"
+        f"{output.plural(sent, 'items')} in {elapsed:.1f} s ({sent / max(elapsed, 1e-3):,.0f} items/s): "
+        f"{result.accepted:,} accepted, {result.rejected:,} rejected, {result.unknown:,} unknown"
     )
     if result.skipped:
         text += f"; {result.skipped:,} skipped, already accounted for"
@@ -479,7 +479,7 @@ def _finish(
     """The summary line; why the run stopped, if it did, and how to resume; the exit status."""
     summary = summary_text(result, elapsed, earlier.counts if earlier else None)
     if rejects is not None and rejects.count:
-        summary += f"; {rejects.count:,} items in {rejects.path} (errors: {rejects.errors_path})"
+        summary += f"; {output.plural(rejects.count, 'items')} in {rejects.path} (errors: {rejects.errors_path})"
     if status.active:
         status.finish(summary)
     else:
