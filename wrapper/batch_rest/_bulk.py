@@ -373,10 +373,7 @@ class _Skipper:
         return self._at < len(ranges) and ranges[self._at][0] < stop
 
     def __call__(self, index: int) -> bool:
-        ranges = self._ranges
-        while self._at < len(ranges) and ranges[self._at][1] <= index:
-            self._at += 1
-        return self._at < len(ranges) and ranges[self._at][0] <= index
+        return self.any(index, index + 1)
 
 
 # -- the run ------------------------------------------------------------------------------------------------
