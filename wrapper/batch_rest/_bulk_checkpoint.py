@@ -41,6 +41,8 @@ def call_fingerprint(operation: str, args: Mapping[str, object]) -> str:
 
 def ranges(indices: Iterable[int]) -> list[list[int]]:
     """Increasing indices as [start, stop) ranges: [0, 1, 2, 5] -> [[0, 3], [5, 6]]."""
+    if isinstance(indices, range) and indices.step == 1:  # an accepted chunk's, as the core keeps them: not walked
+        return [[indices.start, indices.stop]] if indices else []
     found: list[list[int]] = []
     for index in indices:
         if found and found[-1][1] == index:
