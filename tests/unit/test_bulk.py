@@ -14,6 +14,7 @@ import pickle
 import random
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from batch_rest._bulk import (
@@ -36,12 +37,9 @@ from batch_rest.errors import (
     BatchTimeoutError,
     ClientClosedError,
     MalformedResponseError,
-    NotFoundError,
-    PermissionDeniedError,
     RateLimitError,
-    ServerError,
     ServiceUnavailableError,
-    UnexpectedStatusError,
+    error_for_response,
 )
 
 POLICY = RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0)
@@ -62,15 +60,11 @@ def plan(**overrides: object) -> BulkPlan:
 
 
 def api_error(status: int, retry_after: float | None = None) -> APIError:
-    cls = {
-        400: BadRequestError,
-        401: AuthenticationError,
-        403: PermissionDeniedError,
-        404: NotFoundError,
-        429: RateLimitError,
-        503: ServiceUnavailableError,
-    }.get(status, ServerError if status >= 500 else UnexpectedStatusError)
-    return cls(status_code=status, method="POST", url="https://api.example/x", headers={}, retry_after=retry_after)
+    """The error the client makes of such an answer (its own status -> class mapping, its Retry-After reading)."""
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return error_for_response(
+        httpx.Response(status, headers=headers, request=httpx.Request("POST", "https://api.example/x"))
+    )
 
 
 def connection_error(*, sent: bool, timeout: bool = False) -> BatchConnectionError:

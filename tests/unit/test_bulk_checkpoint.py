@@ -23,6 +23,8 @@ HEADER = header_line("profiles_update", "f" * 64)
 def test_indices_are_written_as_ranges():
     assert ranges([0, 1, 2, 5, 7, 8]) == [[0, 3], [5, 6], [7, 9]]
     assert ranges([]) == []
+    assert ranges(range(3, 7)) == ranges(list(range(3, 7))) == [[3, 7]]  # a range (the core's accepted chunks)
+    assert ranges(range(5, 5)) == []
     assert record_line("a", [3, 4, 5, 9]) == b'["a",[[3,6],[9,10]]]\n'
 
 

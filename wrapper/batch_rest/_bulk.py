@@ -373,10 +373,7 @@ class _Skipper:
         return self._at < len(ranges) and ranges[self._at][0] < stop
 
     def __call__(self, index: int) -> bool:
-        ranges = self._ranges
-        while self._at < len(ranges) and ranges[self._at][1] <= index:
-            self._at += 1
-        return self._at < len(ranges) and ranges[self._at][0] <= index
+        return self.any(index, index + 1)
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -405,7 +402,7 @@ class BulkCore(Generic[R]):
         self._started = now
         self._forming = Chunk()
         self._ready: deque[Chunk] = deque()  # to send; a chunk to send again goes first
-        self._read = self._open = 0  # items taken from the input; of those, read but not settled
+        self._read = 0  # items taken from the input
         self.in_flight = self._in_flight_items = 0
         self._ended = False
         self.stopped: BatchError | None = None
@@ -417,6 +414,11 @@ class BulkCore(Generic[R]):
         self._reported = 0  # failures handed over by progress()
         self._accepted_log: deque[tuple[float, int]] = deque()
         self.records: list[tuple[str, Sequence[int]]] = []  # ("a" | "r" | "u", indices) settled, for the checkpoint
+
+    @property
+    def _open(self) -> int:
+        """Items read and not settled yet: every item read ends accepted, rejected, unknown or skipped."""
+        return self._read - self.accepted - self.rejected - self.unknown - self.skipped
 
     @property
     def done(self) -> bool:
@@ -461,7 +463,6 @@ class BulkCore(Generic[R]):
     def _chunk(self, indices: Sequence[int], items: list[object], payload: list[object]) -> None:
         """Add checked items to the chunk being formed, which goes to the ready ones each time it is full."""
         size, done = self.plan.chunk_size, 0
-        self._open += len(indices)
         if len(indices) == size and not self._forming.indices:  # the common case: one whole chunk, taken as it is
             self._ready.append(Chunk(indices, items, payload))
             return
@@ -566,7 +567,6 @@ class BulkCore(Generic[R]):
         kept = Chunk(indices, retries=chunk.retries, family=chunk.family)
         for position, (index, item, value) in enumerate(zip(chunk.indices, chunk.items, chunk.payload, strict=True)):
             if position in errors:
-                self._open -= 1
                 self.rejected += 1
                 self._failures.append(BulkFailure(index, (item,), errors[position], "rejected"))
                 self.records.append(("r", [index]))
@@ -615,7 +615,6 @@ class BulkCore(Generic[R]):
     def _accept(self, chunk: Chunk, result: R, now: float) -> None:
         count = len(chunk)
         self.accepted += count
-        self._open -= count
         self._stall = 0
         self._results.append((chunk.start, result))
         self.records.append(("a", chunk.indices))
@@ -625,7 +624,6 @@ class BulkCore(Generic[R]):
 
     def _fail(self, chunk: Chunk, error: Exception, outcome: Outcome) -> None:
         count = len(chunk)
-        self._open -= count
         if outcome == "unknown":
             self.unknown += count
         else:

@@ -41,6 +41,8 @@ def call_fingerprint(operation: str, args: Mapping[str, object]) -> str:
 
 def ranges(indices: Iterable[int]) -> list[list[int]]:
     """Increasing indices as [start, stop) ranges: [0, 1, 2, 5] -> [[0, 3], [5, 6]]."""
+    if isinstance(indices, range) and indices.step == 1:  # an accepted chunk's, as the core keeps them: not walked
+        return [[indices.start, indices.stop]] if indices else []
     found: list[list[int]] = []
     for index in indices:
         if found and found[-1][1] == index:
@@ -72,7 +74,7 @@ def parse(data: bytes, where: str = "checkpoint") -> Parsed:
     """A checkpoint's content. A torn last line (no newline: the writer was killed) is ignored; any other line
     that does not read is ValueError, as is a file that is not a checkpoint."""
     complete = data[: data.rfind(b"\n") + 1]
-    header, found, counts = None, [], dict.fromkeys(sorted(LETTERS), 0)
+    header, counts = None, dict.fromkeys(sorted(LETTERS), 0)
     by_letter: dict[str, list[tuple[int, int]]] = {letter: [] for letter in sorted(LETTERS)}
     for number, line in enumerate(complete.splitlines(), start=1):
         try:
@@ -87,11 +89,11 @@ def parse(data: bytes, where: str = "checkpoint") -> Parsed:
         if not _is_record(value):
             raise ValueError(f"{where}: line {number} is not a checkpoint record: {line[:80]!r}")
         for start, stop in value[1]:
-            found.append((start, stop))
             by_letter[value[0]].append((start, stop))
             counts[value[0]] += stop - start
     ranges = {letter: tuple(_merged(spans)) for letter, spans in by_letter.items()}
-    return Parsed(header, tuple(_merged(found)), counts, ranges, len(complete))
+    settled = _merged([span for spans in ranges.values() for span in spans])
+    return Parsed(header, tuple(settled), counts, ranges, len(complete))
 
 
 def _is_record(value: object) -> bool:

@@ -408,11 +408,12 @@ class BulkOperation:
         rest = dict(body)
         if self.array in rest:
             raise ValueError(f"{name}: body must not hold {self.array!r}: those are the items, given as `items`")
+        check, whole = _check(typing.cast(str, self.operation.body_schema), strict=True), {**rest, self.array: []}
         try:
-            _check(typing.cast(str, self.operation.body_schema), strict=True)({**rest, self.array: []})
+            check(whole)
         except SchemaError as exc:
             if not exc.path or exc.path[0] != self.array:  # the array's own bounds are the chunks' business
-                _checked(_raise(exc), rest, f"{name}: body")  # TypeError / ValueError, worded as for any body
+                _checked(check, whole, f"{name}: body")  # checked again: TypeError / ValueError, as for any body
         except RecursionError:
             raise ValueError(f"{name}: body is nested too deeply") from None
         return rest
@@ -456,13 +457,6 @@ class BulkOperation:
                     message = f"items[{indices[position]}]: cannot be serialised ({type(exc).__name__}: {exc})"
                     found[position] = TypeError(message)
         return found
-
-
-def _raise(error: SchemaError) -> Check:
-    def check(value: object) -> object:
-        raise error
-
-    return check
 
 
 @functools.cache
