@@ -7,6 +7,7 @@ import json
 import typing
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 import batch_rest
@@ -61,6 +62,17 @@ def test_first_page_sends_no_cursor_and_a_default_limit_is_left_to_the_server(se
     # None is "not given" in the typed layer; the document's default limit (10) must not be sent in its place.
     kwargs = segments.request_kwargs({"from_": None, "limit": None}, "p")
     assert kwargs["params"] == {}
+
+
+def test_a_bulk_call_leaves_an_optional_parameter_given_as_none_unsent_as_a_single_call_does(segments):
+    # No chunkable operation has parameters today; the typed bulk methods pass every one, optional ones as None.
+    # segments_list stands in, its _get_kwargs taking the body a chunkable operation's takes.
+    with_body = attrs.evolve(segments, build_kwargs=lambda body, **params: segments.build_kwargs(**params))
+    bulk = _seam.BulkOperation(operation=with_body, array=None, item_check=lambda item: item, item_models=(),
+                               max_items=None, limits={})  # fmt: skip
+    kwargs = bulk.template_kwargs({"from_": None, "limit": None}, "p")
+    assert kwargs["params"] == segments.request_kwargs({"from_": None, "limit": None}, "p")["params"] == {}
+    assert bulk.template_kwargs({"limit": 7}, "p")["params"] == {"limit": 7}
 
 
 def test_segment_is_the_generated_model():

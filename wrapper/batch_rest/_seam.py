@@ -140,12 +140,12 @@ class Operation:
         checked: dict[str, object] = {}
         plain = True
         for name, value in args.items():
-            if value is None and name in self.optional:
-                checked[name] = UNSET
-            elif name == "body":
-                checked[name], plain = self._body_parts(value)
-            else:
+            if name != "body":
                 checked[name] = self._checked_param(name, value)
+            elif value is None and name in self.optional:
+                checked[name] = UNSET
+            else:
+                checked[name], plain = self._body_parts(value)
         if self.project_param:
             checked[self.project_param] = project_key
         try:
@@ -161,6 +161,10 @@ class Operation:
         return kwargs
 
     def _checked_param(self, name: str, value: object) -> object:
+        """A parameter as `_get_kwargs` takes it (bulk calls check theirs here too): None for an optional one is
+        UNSET, not sent."""
+        if value is None and name in self.optional:
+            return UNSET
         if name in self.param_checks and (type(value) in _JSON_SCALARS or isinstance(value, enum.Enum)):
             raw = value.value if isinstance(value, enum.Enum) else value
             _checked(self.param_checks[name], raw, name)
